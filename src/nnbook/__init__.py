@@ -1,0 +1,23 @@
+"""nnbook: neural-network basics in NumPy, every backward pass written by hand.
+
+Every public class is importable from here (``nnbook.Linear``, ``nnbook.LSTM``, ...);
+``nnbook.functional`` holds the stateless math. Names, weight layouts and ``state_dict`` keys are
+PyTorch's, so a torch module's weights load unchanged.
+"""
+
+from . import functional, gradcheck, init
+from .module import Module, ModuleList, Parameter, Sequential
+
+# -- core layers, losses, optimisers, data, training ------------------------------------------
+# (core section)
+
+# -- convolution and pooling -------------------------------------------------------------------
+# (cnn section)
+
+# -- recurrent layers --------------------------------------------------------------------------
+# (rnn section)
+
+# -- attention and the Transformer -------------------------------------------------------------
+# (transformer section)
+
+__version__ = "0.1.0"
