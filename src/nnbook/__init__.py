@@ -9,6 +9,7 @@ from . import functional, gradcheck, init
 from .module import Module, ModuleList, Parameter, Sequential
 
 # -- core layers, losses, optimisers, data, training ------------------------------------------
+from .layers.linear import Linear
 # (core section)
 
 # -- convolution and pooling -------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""The layers, one concept per module, named as in PyTorch."""
