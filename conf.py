@@ -1,0 +1,155 @@
+"""Sphinx configuration for the nnbook site.
+
+Build with ``make html`` (``sphinx-build -W --keep-going -n -c . docs _build/html``). Sources live
+in ``docs/``; this file lives at the root so that it can see ``src/`` and ``pyproject.toml``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import importlib.metadata
+import os
+import shutil
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+DOCS = ROOT / "docs"
+
+project = "nnbook"
+author = "The nnbook authors"
+copyright = "2026, the nnbook authors"
+release = importlib.metadata.version("nnbook")
+version = release
+
+extensions = [
+    "myst_nb",
+    "sphinx.ext.autodoc",
+    "sphinx.ext.napoleon",
+    "sphinx.ext.mathjax",
+    "sphinx_copybutton",
+    "sphinxcontrib.bibtex",
+]
+
+# Each chapter keeps its references in its own file under docs/refs/.
+bibtex_bibfiles = sorted(p.relative_to(ROOT).as_posix() for p in (DOCS / "refs").glob("*.bib"))
+bibtex_default_style = "plain"
+bibtex_reference_style = "author_year"
+
+exclude_patterns = ["_build", "**.ipynb_checkpoints", "_static", "_ipython"]
+nitpicky = True
+# numpy's own types are documented elsewhere; with no network there is no inventory to link to.
+nitpick_ignore_regex = [("py:class", r"numpy\..*"), ("py:class", r"np\..*")]
+
+# -- Notebook execution ---------------------------------------------------------------------------
+# myst-nb caches executions by cell source only. The cache folder is named after a hash of the
+# package's source, so any change in src/nnbook is a config change: every chapter re-executes and
+# no stale output is ever published.
+_SRC = ROOT / "src" / "nnbook"
+_src_hash = hashlib.sha256()
+for _path in sorted(_SRC.rglob("*.py")):
+    _src_hash.update(_path.relative_to(_SRC).as_posix().encode())
+    _src_hash.update(_path.read_bytes())
+# NNBOOK_CACHE_DIR lets two builds of one checkout run side by side without sharing a cache.
+_CACHE_ROOT = Path(os.environ.get("NNBOOK_CACHE_DIR", ROOT / "_build" / ".jupyter_cache"))
+nb_execution_cache_path = str(_CACHE_ROOT / _src_hash.hexdigest()[:16])
+if _CACHE_ROOT.is_dir():  # drop caches of older sources
+    for _old in _CACHE_ROOT.iterdir():
+        if _old.is_dir() and str(_old) != nb_execution_cache_path:
+            shutil.rmtree(_old, ignore_errors=True)
+
+nb_execution_mode = "cache"
+nb_execution_timeout = 600
+# False lists every failing notebook with its traceback; -W still fails the build.
+nb_execution_raise_on_error = False
+nb_execution_show_tb = True
+nb_output_stderr = "warn"  # a library warning printed in a cell fails the build under -W
+nb_kernel_rgx_aliases = {".*": "python3"}
+nb_ipywidgets_js = {}  # no widgets, and nothing loaded from a CDN
+nb_merge_streams = True
+myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist"]
+myst_heading_anchors = 3
+
+# The kernel reads this IPython profile: SVG figures, and no per-kernel log noise.
+os.environ["IPYTHONDIR"] = str(DOCS / "_ipython")
+
+# -- Math, served by the site itself --------------------------------------------------------------
+# MathJax 3.2.2 ships on PyPI inside sphinx-mathjax-offline. We use it only as a source of files
+# (not as an extension): its SVG output needs no web fonts, so nothing is fetched at run time.
+_MATHJAX = Path(
+    importlib.metadata.distribution("sphinx-mathjax-offline").locate_file(
+        "sphinx-mathjax-offline/static"
+    )
+)
+mathjax_path = "mathjax/tex-svg-full.js"
+mathjax3_config = {
+    "options": {"enableMenu": False},
+    "svg": {"fontCache": "global"},
+    "loader": {"load": []},
+}
+
+# -- HTML -----------------------------------------------------------------------------------------
+html_theme = "furo"
+html_title = "nnbook: neural networks from scratch"
+html_static_path = ["docs/_static", str(_MATHJAX)]
+html_css_files = ["nnbook.css"]
+html_favicon = "docs/_static/favicon.svg"
+html_copy_source = True
+html_show_sourcelink = False
+html_theme_options = {
+    "source_repository": "",
+    "navigation_with_keys": True,
+}
+copybutton_prompt_text = r">>> |\.\.\. "
+copybutton_prompt_is_regexp = True
+
+autodoc_member_order = "bysource"
+autodoc_default_options = {"members": True, "show-inheritance": True}
+napoleon_numpy_docstring = True
+napoleon_google_docstring = False
+napoleon_custom_sections = [("Shape", "params_style"), ("Contract", "notes_style")]
+
+
+# -- Chapter downloads ----------------------------------------------------------------------------
+def _is_notebook(app, docname: str) -> bool:
+    path = DOCS / f"{docname}.md"
+    return path.is_file() and "format_name: myst" in path.read_text(encoding="utf-8")[:500]
+
+
+def _write_downloads(app, docname: str) -> None:
+    """Write the chapter as an .ipynb with its outputs (from the execution cache) and as MyST."""
+    import jupytext
+    from jupyter_cache import get_cache
+
+    src = DOCS / f"{docname}.md"
+    target = Path(app.outdir) / "_downloads"
+    target.mkdir(exist_ok=True)
+    notebook = jupytext.read(src, fmt="md:myst")
+    _, merged = get_cache(nb_execution_cache_path).merge_match_into_notebook(notebook)
+    jupytext.write(merged, target / f"{Path(docname).name}.ipynb", fmt="ipynb")
+    shutil.copyfile(src, target / f"{Path(docname).name}.md")
+
+
+def _page_context(app, pagename, templatename, context, doctree):
+    """Add the meta description and, on chapters, the download links."""
+    meta = app.env.metadata.get(pagename, {})
+    description = meta.get("description") or "nnbook: an executable textbook on neural networks."
+    context["metatags"] = context.get("metatags", "") + (
+        f'\n<meta name="description" content="{html.escape(description, quote=True)}" />'
+    )
+    if doctree is None or not _is_notebook(app, pagename):
+        return
+    _write_downloads(app, pagename)
+    name = Path(pagename).name
+    prefix = "../" * pagename.count("/")
+    links = (
+        '<p class="chapter-downloads">Download this chapter: '
+        f'<a href="{prefix}_downloads/{name}.ipynb" download>notebook with outputs (.ipynb)</a>'
+        f' · <a href="{prefix}_downloads/{name}.md" download>MyST source (.md)</a></p>'
+    )
+    context["body"] = links + context.get("body", "")
+
+
+def setup(app):
+    app.connect("html-page-context", _page_context)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

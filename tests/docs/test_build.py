@@ -1,0 +1,51 @@
+"""The docs build is a test: every cell runs, and any warning fails it."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_build_has_no_warnings(build):
+    problems = [
+        line for line in build.log.splitlines() if re.search(r"WARNING|ERROR|Traceback", line)
+    ]
+    assert build.returncode == 0 and not problems, "\n".join(problems) or build.log[-4000:]
+
+
+def test_no_execution_reports_are_published(site):
+    # myst-nb writes a report per failing notebook under reports/; the site must have none.
+    assert not (site / "reports").exists()
+
+
+def test_every_chapter_is_built_and_downloadable(site, chapters):
+    names = chapters
+    assert len(names) >= 4
+    for name in names:
+        assert (site / f"{name}.html").is_file(), name
+        notebook = json.loads((site / "_downloads" / f"{name}.ipynb").read_text(encoding="utf-8"))
+        code = [c for c in notebook["cells"] if c["cell_type"] == "code"]
+        assert code, f"{name}: no code cells in the download"
+        assert any(c["outputs"] for c in code), f"{name}: the download has no outputs"
+        source = (site / "_downloads" / f"{name}.md").read_text(encoding="utf-8")
+        assert source == (ROOT / "docs" / f"{name}.md").read_text(encoding="utf-8")
+        page = (site / f"{name}.html").read_text(encoding="utf-8")
+        assert f'href="_downloads/{name}.ipynb"' in page, f"{name}: no download link"
+
+
+def test_every_page_has_a_meta_description(site):
+    for page in site.glob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        match = re.search(r'<meta name="description" content="([^"]+)"', text)
+        assert match and len(match.group(1)) > 20, page.name
+
+
+def test_figures_are_svg(site):
+    images = list((site / "_images").glob("*"))
+    assert images, "the book has no figures"
+    raster = [p.name for p in images if p.suffix.lower() in {".png", ".jpg", ".jpeg"}]
+    assert not raster, f"figures should be SVG: {raster}"
