@@ -10,15 +10,11 @@ from .module import Module, ModuleList, Parameter, Sequential
 
 # -- core layers, losses, optimisers, data, training ------------------------------------------
 from .layers.linear import Linear
-# (core section)
-
-# -- convolution and pooling -------------------------------------------------------------------
-# (cnn section)
-
-# -- recurrent layers --------------------------------------------------------------------------
-# (rnn section)
-
-# -- attention and the Transformer -------------------------------------------------------------
-# (transformer section)
+from . import data, losses, optim, train
+from .layers.activation import GELU, ReLU, Sigmoid, Softmax, Tanh
+from .losses import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
+from .optim import SGD, Adam
+from .perceptron import Perceptron
+from .train import History, fit
 
 __version__ = "0.1.0"
