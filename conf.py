@@ -29,7 +29,9 @@ extensions = [
     "sphinx.ext.mathjax",
     "sphinx_copybutton",
     "sphinxcontrib.bibtex",
+    "sphinx_togglebutton",
 ]
+numfig = True
 
 # Each chapter keeps its references in its own file under docs/refs/.
 bibtex_bibfiles = sorted(p.relative_to(ROOT).as_posix() for p in (DOCS / "refs").glob("*.bib"))
