@@ -17,4 +17,9 @@ from .optim import SGD, Adam
 from .perceptron import Perceptron
 from .train import History, fit
 
+# -- convolution and pooling -------------------------------------------------------------------
+from .layers.conv import Conv2d
+from .layers.pooling import AvgPool2d, Flatten, MaxPool2d
+from .models.lenet import LeNet5
+
 __version__ = "0.1.0"

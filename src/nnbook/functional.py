@@ -20,7 +20,10 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 def softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
-    """:math:`\\mathrm{softmax}(x)_i = e^{x_i - m} / \\sum_j e^{x_j - m}` with :math:`m = \\max_j x_j`."""
+    """Softmax along ``axis``, shifted by the maximum so that ``exp`` never overflows.
+
+    .. math:: \\mathrm{softmax}(x)_i = e^{x_i - m} / \\sum_j e^{x_j - m}, \\quad m = \\max_j x_j
+    """
     shifted = x - np.max(x, axis=axis, keepdims=True)
     e = np.exp(shifted)
     return e / np.sum(e, axis=axis, keepdims=True)
@@ -30,3 +33,210 @@ def log_softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
     """:math:`\\log \\mathrm{softmax}(x)`, computed as :math:`x - m - \\log \\sum_j e^{x_j - m}`."""
     shifted = x - np.max(x, axis=axis, keepdims=True)
     return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+
+
+# -- convolution helpers ------------------------------------------------------------------------
+# Layout used throughout: images are (N, C, H, W); the "columns" of a batch are
+# (N, C * kH * kW, H_out * W_out), one (C * kH * kW, H_out * W_out) matrix per sample, with rows
+# ordered (c, i, j) like ``weight.reshape(C_out, -1)``. Then a convolution is the batched product
+# ``weight.reshape(C_out, -1) @ cols``, which lands directly in (N, C_out, H_out * W_out): no
+# transpose of the output, and the upstream gradient (N, C_out, H_out, W_out) is used as it comes.
+
+
+def _pair(value, name: str, owner: str, *, minimum: int) -> tuple[int, int]:
+    """``value`` as a pair of ints (an int means the same for height and width)."""
+    pair = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+    if len(pair) != 2 or any(
+        isinstance(v, bool) or not isinstance(v, (int, np.integer)) for v in pair
+    ):
+        raise TypeError(f"{owner}: {name} must be an int or a pair of ints, got {value!r}")
+    if any(v < minimum for v in pair):
+        raise ValueError(f"{owner}: {name} must be >= {minimum}, got {value!r}")
+    return int(pair[0]), int(pair[1])
+
+
+def conv_output_size(size: int, kernel_size: int, stride: int = 1, padding: int = 0) -> int:
+    """Length of a convolution's (or pooling's) output along one spatial axis.
+
+    .. math::
+
+        O = \\left\\lfloor \\frac{W - K + 2P}{S} \\right\\rfloor + 1
+
+    with input size :math:`W`, kernel size :math:`K`, stride :math:`S` and zero padding :math:`P`
+    on each side. For LeNet's first layer, :math:`(32 - 5 + 0)/1 + 1 = 28`; for its 2×2 pooling
+    with stride 2, :math:`\\lfloor (28 - 2)/2 \\rfloor + 1 = 14`.
+
+    Raises
+    ------
+    ValueError
+        If the kernel is larger than the padded input (there is no complete window), or an
+        argument is out of range.
+
+    See the chapter :doc:`/cnn`.
+    """
+    for name, value, minimum in (
+        ("size", size, 1),
+        ("kernel_size", kernel_size, 1),
+        ("stride", stride, 1),
+        ("padding", padding, 0),
+    ):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise TypeError(f"conv_output_size: {name} must be an int, got {value!r}")
+        if value < minimum:
+            raise ValueError(f"conv_output_size: {name} must be >= {minimum}, got {value}")
+    padded = size + 2 * padding
+    if kernel_size > padded:
+        raise ValueError(
+            f"conv_output_size: kernel size {kernel_size} is larger than the padded input "
+            f"({size} + 2*{padding} = {padded})"
+        )
+    return (padded - kernel_size) // stride + 1
+
+
+def _geometry(x_shape, kernel_size, stride, padding, owner):
+    """Pairs (kH, kW), (sH, sW), (pH, pW) and the output size (H_out, W_out)."""
+    kernel = _pair(kernel_size, "kernel_size", owner, minimum=1)
+    strides = _pair(stride, "stride", owner, minimum=1)
+    pads = _pair(padding, "padding", owner, minimum=0)
+    try:
+        out = tuple(
+            conv_output_size(int(s), k, st, p)
+            for s, k, st, p in zip(x_shape[2:], kernel, strides, pads, strict=True)
+        )
+    except ValueError as err:
+        raise ValueError(
+            f"{owner}: input of shape {tuple(x_shape)} is too small: {str(err).split(': ', 1)[1]}"
+        ) from None
+    return kernel, strides, pads, out
+
+
+def im2col(x: np.ndarray, kernel_size, stride=1, padding=0, *, out=None) -> np.ndarray:
+    """Unfold every receptive field of a batch of images into a column.
+
+    Parameters
+    ----------
+    x : numpy.ndarray, shape (N, C, H, W)
+    kernel_size, stride, padding : int or pair of int
+        Zero padding of ``padding`` pixels is added on each side first.
+    out : numpy.ndarray, optional
+        A C-contiguous buffer of the result's shape and dtype to write into (saves allocating
+        a large array at every call).
+
+    Returns
+    -------
+    numpy.ndarray, shape (N, C * kH * kW, H_out * W_out)
+        ``cols[n, (c, i, j), (u, v)] = x_padded[n, c, u * sH + i, v * sW + j]``.
+
+    Notes
+    -----
+    A convolution with weight :math:`W` of shape (C_out, C, kH, kW) is then the matrix product
+    :math:`Y_n = W_{\\text{flat}}\\, \\mathrm{cols}_n` for each sample :math:`n`. The columns are
+    :math:`kH \\cdot kW` times larger than the input: that is the memory price of turning a
+    convolution into one matrix product.
+
+    See the chapter :doc:`/cnn`.
+    """
+    if x.ndim != 4:
+        raise ValueError(f"im2col: expected a 4-D input (N, C, H, W), got shape {x.shape}")
+    (kh, kw), (sh, sw), (ph, pw), (ho, wo) = _geometry(
+        x.shape, kernel_size, stride, padding, "im2col"
+    )
+    n, c = x.shape[:2]
+    if ph or pw:
+        x = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))  # (N, C, H + 2pH, W + 2pW)
+    shape = (n, c * kh * kw, ho * wo)
+    if out is None:
+        out = np.empty(shape, dtype=x.dtype)
+    elif out.shape != shape or out.dtype != x.dtype or not out.flags.c_contiguous:
+        raise ValueError(f"im2col: out must be a C-contiguous {x.dtype} array of shape {shape}")
+    # A strided view of every window, (N, C, H', W', kH, kW), subsampled by the stride; one copy
+    # then puts the window offsets (i, j) in front of the output positions (u, v).
+    windows = np.lib.stride_tricks.sliding_window_view(x, (kh, kw), axis=(2, 3))
+    windows = windows[:, :, : (ho - 1) * sh + 1 : sh, : (wo - 1) * sw + 1 : sw]  # (N,C,Ho,Wo,kH,kW)
+    np.copyto(out.reshape(n, c, kh, kw, ho, wo), windows.transpose(0, 1, 4, 5, 2, 3))
+    return out
+
+
+def col2im(cols: np.ndarray, input_shape, kernel_size, stride=1, padding=0) -> np.ndarray:
+    """The adjoint of :func:`im2col`: add every column back onto the pixels it was taken from.
+
+    Parameters
+    ----------
+    cols : numpy.ndarray, shape (N, C * kH * kW, H_out * W_out)
+    input_shape : tuple (N, C, H, W)
+        The shape of the images ``cols`` was (or would be) made from.
+    kernel_size, stride, padding : int or pair of int
+
+    Returns
+    -------
+    numpy.ndarray, shape (N, C, H, W)
+        A pixel that lies in several windows receives the sum of their entries, which is why
+        ``col2im(im2col(x))`` is not ``x`` but ``x`` times the number of windows covering each
+        pixel. This sum is exactly the gradient of :func:`im2col`.
+
+    See the chapter :doc:`/cnn`.
+    """
+    n, c, h, w = input_shape
+    (kh, kw), (sh, sw), (ph, pw), (ho, wo) = _geometry(
+        input_shape, kernel_size, stride, padding, "col2im"
+    )
+    if cols.shape != (n, c * kh * kw, ho * wo):
+        raise ValueError(
+            f"col2im: expected cols of shape {(n, c * kh * kw, ho * wo)}, got {cols.shape}"
+        )
+    cols = cols.reshape(n, c, kh, kw, ho, wo)
+    padded = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
+    # One strided add per kernel offset: within one offset no two windows share a pixel.
+    for i in range(kh):
+        for j in range(kw):
+            padded[:, :, i : i + (ho - 1) * sh + 1 : sh, j : j + (wo - 1) * sw + 1 : sw] += cols[
+                :, :, i, j
+            ]
+    if ph or pw:
+        return np.ascontiguousarray(padded[:, :, ph : ph + h, pw : pw + w])  # (N, C, H, W)
+    return padded
+
+
+def conv2d_naive(x, weight, bias=None, stride=1, padding=0) -> np.ndarray:
+    """Convolution straight from its definition, one output value at a time. **Slow.**
+
+    .. math::
+
+        y_{n,o,u,v} = b_o + \\sum_{c,i,j} w_{o,c,i,j}\\;
+                      x^{\\text{pad}}_{n,c,\\,u S_H + i,\\,v S_W + j}
+
+    Kept as the correctness oracle for the vectorised :class:`~nnbook.Conv2d` (tests and the
+    book); never use it for training. (Like every deep-learning library, "convolution" here is a
+    cross-correlation: the kernel is not flipped.)
+
+    Parameters
+    ----------
+    x : numpy.ndarray, shape (N, C, H, W)
+    weight : numpy.ndarray, shape (C_out, C, kH, kW)
+    bias : numpy.ndarray, shape (C_out,), optional
+    stride, padding : int or pair of int
+
+    Returns
+    -------
+    numpy.ndarray, shape (N, C_out, H_out, W_out)
+
+    See the chapter :doc:`/cnn`.
+    """
+    if x.ndim != 4 or weight.ndim != 4 or x.shape[1] != weight.shape[1]:
+        raise ValueError(
+            f"conv2d_naive: expected x (N, C, H, W) and weight (C_out, C, kH, kW), "
+            f"got {x.shape} and {weight.shape}"
+        )
+    c_out, _, kh, kw = weight.shape
+    _, (sh, sw), (ph, pw), (ho, wo) = _geometry(x.shape, (kh, kw), stride, padding, "conv2d_naive")
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    y = np.zeros((x.shape[0], c_out, ho, wo), dtype=np.result_type(x, weight))
+    for n in range(x.shape[0]):
+        for o in range(c_out):
+            for u in range(ho):
+                for v in range(wo):
+                    window = xp[n, :, u * sh : u * sh + kh, v * sw : v * sw + kw]  # (C, kH, kW)
+                    y[n, o, u, v] = np.sum(window * weight[o])
+            if bias is not None:
+                y[n, o] += bias[o]
+    return y

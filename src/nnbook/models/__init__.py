@@ -1,0 +1,1 @@
+"""Complete models assembled from the layers."""
