@@ -30,6 +30,9 @@ extensions = [
     "sphinx_copybutton",
     "sphinxcontrib.bibtex",
     "sphinx_togglebutton",
+    "sphinx_sitemap",
+    "sphinxext.opengraph",
+    "notfound.extension",
 ]
 numfig = True
 
@@ -40,8 +43,9 @@ bibtex_reference_style = "author_year"
 
 exclude_patterns = ["_build", "**.ipynb_checkpoints", "_static", "_ipython"]
 nitpicky = True
-# numpy's own types are documented elsewhere; with no network there is no inventory to link to.
-nitpick_ignore_regex = [("py:class", r"numpy\..*"), ("py:class", r"np\..*")]
+# With no network there is no inventory for Python's or NumPy's own types, and numpydoc type
+# fields hold words such as "optional" or "int or pair": only references to nnbook are checked.
+nitpick_ignore_regex = [("py:class", r"(?!nnbook\.).*"), ("py:obj", r"(?!nnbook\.).*")]
 
 # -- Notebook execution ---------------------------------------------------------------------------
 # myst-nb caches executions by cell source only. The cache folder is named after a hash of the
@@ -90,11 +94,25 @@ mathjax3_config = {
     "loader": {"load": []},
 }
 
+# -- Publishing -----------------------------------------------------------------------------------
+# Where the site is served. Read the Docs sets READTHEDOCS_CANONICAL_URL; the GitHub Pages workflow
+# sets NNBOOK_BASEURL and NNBOOK_URL_PREFIX. A local build serves from the root of a local server.
+html_baseurl = os.environ.get(
+    "READTHEDOCS_CANONICAL_URL", os.environ.get("NNBOOK_BASEURL", "https://nnbook.readthedocs.io/")
+)
+sitemap_url_scheme = "{link}"
+ogp_site_url = html_baseurl
+ogp_site_name = "nnbook"
+ogp_social_cards = {"enable": False}  # no generated images, no external fonts
+ogp_enable_meta_description = False  # each page sets its own, from its front matter
+notfound_urls_prefix = os.environ.get("NNBOOK_URL_PREFIX", "/")
+
 # -- HTML -----------------------------------------------------------------------------------------
 html_theme = "furo"
 html_title = "nnbook: neural networks from scratch"
 html_static_path = ["docs/_static", str(_MATHJAX)]
 html_css_files = ["nnbook.css"]
+html_js_files = ["nnbook.js"]
 html_favicon = "docs/_static/favicon.svg"
 html_copy_source = True
 html_show_sourcelink = False
@@ -106,10 +124,27 @@ copybutton_prompt_text = r">>> |\.\.\. "
 copybutton_prompt_is_regexp = True
 
 autodoc_member_order = "bysource"
-autodoc_default_options = {"members": True, "show-inheritance": True}
+autodoc_default_options = {"members": True}
 napoleon_numpy_docstring = True
 napoleon_google_docstring = False
-napoleon_custom_sections = [("Shape", "params_style"), ("Contract", "notes_style")]
+napoleon_custom_sections = [
+    ("Shape", "notes_style"),
+    ("Contract", "notes_style"),
+    ("Chapter", "notes_style"),
+]
+
+
+def _chapter_section(app, what, name, obj, options, lines):
+    """Give each docstring's closing "See the chapter ..." line a section of its own.
+
+    The package's docstrings end with that line; without a header napoleon would read it as part
+    of the section before it (Parameters, Raises, ...).
+    """
+    for i, line in enumerate(lines):
+        if line.startswith("See the chapter"):
+            end = next((j for j in range(i, len(lines)) if not lines[j].strip()), len(lines))
+            lines[i:end] = ["", "Chapter", "-------", *lines[i:end], ""]
+            return
 
 
 # -- Chapter downloads ----------------------------------------------------------------------------
@@ -134,6 +169,11 @@ def _write_downloads(app, docname: str) -> None:
 
 def _page_context(app, pagename, templatename, context, doctree):
     """Add the meta description and, on chapters, the download links."""
+    # Sphinx renders toctree captions as role="heading" without the aria-level that ARIA
+    # requires (axe: aria-required-attr, critical); furo puts them in its navigation tree.
+    for key in ("furo_navigation_tree", "body"):
+        if context.get(key):
+            context[key] = context[key].replace('role="heading">', 'role="heading" aria-level="2">')
     meta = app.env.metadata.get(pagename, {})
     description = meta.get("description") or "nnbook: an executable textbook on neural networks."
     context["metatags"] = context.get("metatags", "") + (
@@ -153,5 +193,6 @@ def _page_context(app, pagename, templatename, context, doctree):
 
 
 def setup(app):
-    app.connect("html-page-context", _page_context)
+    app.connect("html-page-context", _page_context, priority=900)  # after furo's own handler
+    app.connect("autodoc-process-docstring", _chapter_section, priority=400)  # before napoleon
     return {"parallel_read_safe": True, "parallel_write_safe": True}

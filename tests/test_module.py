@@ -161,3 +161,18 @@ def test_repr_shows_the_tree():
     text = repr(Sequential(nnbook.Linear(2, 3), nnbook.Softmax()))
     assert text.startswith("Sequential(\n  (0): Linear(in_features=2, out_features=3, bias=True)")
     assert "(1): Softmax(dim=-1)" in text
+
+
+def test_tied_parameters_are_listed_once_but_saved_under_each_name(rng):
+    first = nnbook.Linear(3, 3, rng=rng)
+    second = nnbook.Linear(3, 3, rng=rng)
+    second.weight = first.weight  # tie the weights
+    model = nnbook.Sequential(first, nnbook.Tanh(), second)
+    names = [name for name, _ in model.named_parameters()]
+    assert names == ["0.weight", "0.bias", "2.bias"]
+    assert len(model.parameters()) == 3
+    assert sorted(model.state_dict()) == ["0.bias", "0.weight", "2.bias", "2.weight"]
+    nnbook.SGD(model.parameters(), lr=0.1)  # no "appears more than once" error
+    x = rng.standard_normal((4, 3))
+    errors = nnbook.gradcheck.check_module(model, x)
+    assert max(errors.values()) < 1e-6, errors

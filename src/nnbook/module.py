@@ -66,6 +66,9 @@ class Module:
     * ``backward(grad_output)`` returns the gradient with respect to the input(s) and *adds* the
       gradient of each parameter into its ``.grad``.
     * Calling ``backward`` before ``forward`` raises ``RuntimeError``.
+    * A module caches one forward pass. To use the same weights twice in one computation, give
+      two modules the same ``Parameter`` (tied weights) rather than calling one module twice:
+      the second call would overwrite the cache the first call's backward needs.
     """
 
     def __init__(self) -> None:
@@ -103,13 +106,28 @@ class Module:
         for child in self.children():
             yield from child.modules()
 
-    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
-        """Yield ``(name, parameter)`` pairs with dotted, PyTorch-style names."""
+    def named_parameters(
+        self, prefix: str = "", remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Parameter]]:
+        """Yield ``(name, parameter)`` pairs with dotted, PyTorch-style names.
+
+        A parameter shared by several sub-modules (tied weights) is yielded once, under its
+        first name, as in PyTorch, so an optimiser updates it once with its summed gradient.
+        """
+        seen: set[int] = set()
+        for name, param in self._all_parameters(prefix):
+            if remove_duplicate:
+                if id(param) in seen:
+                    continue
+                seen.add(id(param))
+            yield name, param
+
+    def _all_parameters(self, prefix: str) -> Iterator[tuple[str, Parameter]]:
         for name, value in vars(self).items():
             if isinstance(value, Parameter):
                 yield prefix + name, value
             elif isinstance(value, Module):
-                yield from value.named_parameters(prefix + name + ".")
+                yield from value._all_parameters(prefix + name + ".")
 
     def parameters(self) -> list[Parameter]:
         return [p for _, p in self.named_parameters()]
@@ -135,7 +153,8 @@ class Module:
     # -- saving and loading ----------------------------------------------------------------------
     def state_dict(self) -> dict[str, np.ndarray]:
         """A copy of every parameter, keyed by PyTorch's names for the same module."""
-        return {name: p.data.copy() for name, p in self.named_parameters()}
+        # Like torch, a tied parameter appears under each of its names.
+        return {name: p.data.copy() for name, p in self.named_parameters(remove_duplicate=False)}
 
     def load_state_dict(self, state_dict, strict: bool = True) -> None:
         """Copy values into the parameters, e.g. from ``torch_module.state_dict()``.
@@ -150,7 +169,7 @@ class Module:
         ValueError
             If a value's shape differs from the parameter's.
         """
-        params = dict(self.named_parameters())
+        params = dict(self.named_parameters(remove_duplicate=False))
         missing = [k for k in params if k not in state_dict]
         unexpected = [k for k in state_dict if k not in params]
         if strict and (missing or unexpected):

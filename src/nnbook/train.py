@@ -122,7 +122,7 @@ def fit(
     model : Module
         Maps a batch of ``X`` to the loss's input; has ``backward``.
     loss_fn : Module
-        A loss from :mod:`nnbook.losses`: ``loss_fn(output, target)`` returns a float and
+        A loss from ``nnbook.losses``: ``loss_fn(output, target)`` returns a float and
         ``loss_fn.backward()`` the gradient of ``output``.
     optimizer : Optimizer
         Built on ``model.parameters()``.
@@ -140,7 +140,7 @@ def fit(
     X_val, y_val : arrays, optional
         Evaluated (in eval mode) after each epoch into ``val_loss`` and ``val_metric``.
     metric : callable, optional
-        ``metric(output, y) -> float``, e.g. :func:`accuracy`.
+        ``metric(output, y) -> float``, e.g. :func:`~nnbook.train.accuracy`.
 
     Returns
     -------

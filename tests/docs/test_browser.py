@@ -1,13 +1,14 @@
 """A reader's smoke test: every page of the built site in headless Chromium.
 
-Fails on a request to another host, a console error, an HTTP error, math left unrendered or an
-image without alt text. Needs Python playwright and a system Chromium (``.ci/run`` installs
+Fails on a request to another host, a console error, an HTTP error, math left unrendered, an
+image without alt text, or a critical or serious accessibility violation found by axe-core. Needs Python playwright and a system Chromium (``.ci/run`` installs
 Debian's); without them it is skipped with the reason.
 """
 
 from __future__ import annotations
 
 import functools
+import importlib.resources
 import shutil
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -39,6 +40,21 @@ CHECK_IMAGES = """() => [...document.images]
   .filter(img => !(img.getAttribute('alt') || '').trim()
                  || /\\.(svg|png|jpe?g)$/i.test(img.getAttribute('alt')))
   .map(img => img.getAttribute('src'))"""
+
+
+def _axe_script() -> str:
+    """axe-core's browser script, as shipped inside the axe-playwright-python package."""
+    axe = pytest.importorskip("axe_playwright_python", reason="axe-playwright-python is missing")
+    return importlib.resources.files(axe).joinpath("axe.min.js").read_text(encoding="utf-8")
+
+
+RUN_AXE = """async () => {
+  // MathJax's SVG output is thousands of nodes with its own accessible label; skip inside it.
+  const results = await axe.run({exclude: [['mjx-container svg']]}, {resultTypes: ['violations']});
+  return results.violations
+    .filter(v => v.impact === 'critical' || v.impact === 'serious')
+    .map(v => `${v.impact} ${v.id}: ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', ')}`);
+}"""
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
@@ -79,6 +95,7 @@ def _pages(site) -> list[str]:
 
 
 def test_every_page_loads_cleanly(site, server, browser):
+    axe_script = _axe_script()
     pages = _pages(site)
     assert len(pages) >= 5, pages
     origin = urlsplit(server).netloc
@@ -120,6 +137,8 @@ def test_every_page_loads_cleanly(site, server, browser):
         missing_alt = page.evaluate(CHECK_IMAGES)
         if missing_alt:
             problems.append(f"images without alt text: {missing_alt}")
+        page.evaluate(axe_script)
+        problems.extend(page.evaluate(RUN_AXE))
         context.close()
         if problems:
             failures[page_name] = problems

@@ -40,8 +40,8 @@ def test_every_chapter_is_built_and_downloadable(site, chapters):
 def test_every_page_has_a_meta_description(site):
     for page in site.glob("*.html"):
         text = page.read_text(encoding="utf-8")
-        match = re.search(r'<meta name="description" content="([^"]+)"', text)
-        assert match and len(match.group(1)) > 20, page.name
+        found = re.findall(r'<meta name="description" content="([^"]+)"', text)
+        assert len(found) == 1 and len(found[0]) > 20, page.name
 
 
 def test_figures_are_svg(site):
@@ -49,3 +49,10 @@ def test_figures_are_svg(site):
     assert images, "the book has no figures"
     raster = [p.name for p in images if p.suffix.lower() in {".png", ".jpg", ".jpeg"}]
     assert not raster, f"figures should be SVG: {raster}"
+
+
+def test_publishing_files(site):
+    assert (site / "404.html").is_file()
+    sitemap = (site / "sitemap.xml").read_text(encoding="utf-8")
+    assert "preface.html" in sitemap
+    assert '<meta property="og:title"' in (site / "preface.html").read_text(encoding="utf-8")
