@@ -240,3 +240,10 @@ def conv2d_naive(x, weight, bias=None, stride=1, padding=0) -> np.ndarray:
             if bias is not None:
                 y[n, o] += bias[o]
     return y
+
+
+# Attention lives with MultiheadAttention; imported last because that module imports layers.
+from .layers.attention import (  # noqa: E402, F401
+    scaled_dot_product_attention,
+    scaled_dot_product_attention_backward,
+)

@@ -120,6 +120,7 @@ def check_module(
     """
     rng = make_rng(rng)
     if select is None:
+
         def select(out):
             return out[0] if isinstance(out, tuple) else out
 

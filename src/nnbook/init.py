@@ -11,7 +11,9 @@ def make_rng(rng=None) -> np.random.Generator:
         return rng
     if rng is None or isinstance(rng, (int, np.integer)):
         return np.random.default_rng(rng)
-    raise TypeError(f"rng must be a numpy.random.Generator, an int seed or None, got {type(rng).__name__}")
+    raise TypeError(
+        f"rng must be a numpy.random.Generator, an int seed or None, got {type(rng).__name__}"
+    )
 
 
 def uniform(rng, shape, bound: float, dtype=np.float64) -> np.ndarray:

@@ -196,8 +196,10 @@ class Module:
             params[name].data[...] = value
 
     def __repr__(self) -> str:
-        lines = [f"  ({name}): " + repr(child).replace("\n", "\n  ") for name, child in
-                 self.named_children()]
+        lines = [
+            f"  ({name}): " + repr(child).replace("\n", "\n  ")
+            for name, child in self.named_children()
+        ]
         extra = self.extra_repr()
         if not lines:
             return f"{type(self).__name__}({extra})"
@@ -214,8 +216,9 @@ class ModuleList(Module):
         super().__init__()
         for i, module in enumerate(modules):
             if not isinstance(module, Module):
-                raise TypeError(f"{type(self).__name__}: item {i} is a {type(module).__name__}, "
-                                "not a Module")
+                raise TypeError(
+                    f"{type(self).__name__}: item {i} is a {type(module).__name__}, not a Module"
+                )
             setattr(self, str(i), module)
 
     def __len__(self) -> int:
@@ -234,7 +237,9 @@ class Sequential(ModuleList):
     Examples
     --------
     >>> import nnbook
-    >>> model = nnbook.Sequential(nnbook.Linear(2, 4, rng=0), nnbook.Tanh(), nnbook.Linear(4, 1, rng=1))
+    >>> model = nnbook.Sequential(
+    ...     nnbook.Linear(2, 4, rng=0), nnbook.Tanh(), nnbook.Linear(4, 1, rng=1)
+    ... )
     >>> sorted(model.state_dict())
     ['0.bias', '0.weight', '2.bias', '2.weight']
     """

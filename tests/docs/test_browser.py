@@ -1,8 +1,9 @@
 """A reader's smoke test: every page of the built site in headless Chromium.
 
 Fails on a request to another host, a console error, an HTTP error, math left unrendered, an
-image without alt text, or a critical or serious accessibility violation found by axe-core. Needs Python playwright and a system Chromium (``.ci/run`` installs
-Debian's); without them it is skipped with the reason.
+image without alt text, or a critical or serious accessibility violation found by axe-core.
+Needs Python playwright and a system Chromium (``.ci/run`` installs Debian's); without them it
+is skipped with the reason.
 """
 
 from __future__ import annotations
@@ -53,7 +54,8 @@ RUN_AXE = """async () => {
   const results = await axe.run({exclude: [['mjx-container svg']]}, {resultTypes: ['violations']});
   return results.violations
     .filter(v => v.impact === 'critical' || v.impact === 'serious')
-    .map(v => `${v.impact} ${v.id}: ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', ')}`);
+    .map(v => `${v.impact} ${v.id}: ` +
+              v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '));
 }"""
 
 
@@ -117,14 +119,16 @@ def test_every_page_loads_cleanly(site, server, browser):
         page.route("**/*", guard)
         page.on(
             "console",
-            lambda msg, problems=problems: msg.type == "error"
-            and problems.append(f"console error: {msg.text}"),
+            lambda msg, problems=problems: (
+                msg.type == "error" and problems.append(f"console error: {msg.text}")
+            ),
         )
         page.on("pageerror", lambda exc, problems=problems: problems.append(f"page error: {exc}"))
         page.on(
             "response",
-            lambda r, problems=problems: r.status >= 400
-            and problems.append(f"HTTP {r.status}: {r.url}"),
+            lambda r, problems=problems: (
+                r.status >= 400 and problems.append(f"HTTP {r.status}: {r.url}")
+            ),
         )
         response = page.goto(f"{server}/{page_name}", wait_until="load")
         if response is None or response.status != 200:

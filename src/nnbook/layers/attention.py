@@ -1,0 +1,413 @@
+"""Scaled dot-product attention and multi-head attention, with their backward passes.
+
+See the chapter :doc:`/transformer`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._validation import check_array, check_dtype, check_last_dim, check_positive_int
+from ..init import make_rng, xavier_uniform
+from ..module import Module, Parameter
+from .linear import Linear
+
+_SDPA = "scaled_dot_product_attention"
+
+
+def _check_mask(owner, mask, dtype, shape, name="attn_mask"):
+    """Return ``mask`` if it is a bool array, or a float array of ``dtype``, that broadcasts to
+    ``shape``."""
+    if not isinstance(mask, np.ndarray):
+        raise TypeError(
+            f"{owner}: expected {name} to be a numpy.ndarray, got {type(mask).__name__}"
+        )
+    if mask.dtype != np.bool_ and mask.dtype != dtype:
+        raise TypeError(f"{owner}: expected {name} of dtype bool or {dtype}, got {mask.dtype}")
+    try:
+        broadcast = np.broadcast_shapes(mask.shape, shape)
+    except ValueError:
+        broadcast = None
+    if broadcast != tuple(shape):
+        raise ValueError(
+            f"{owner}: {name} of shape {mask.shape} does not broadcast to the "
+            f"attention scores' shape {tuple(shape)}"
+        )
+    return mask
+
+
+def scaled_dot_product_attention(
+    query, key, value, attn_mask=None, dropout_p=0.0, *, scale=None, rng=None, return_cache=False
+):
+    """Attention :math:`\\mathrm{softmax}(QK^\\top/\\sqrt{d} + M)\\,V`, returning its weights too.
+
+    Parameters
+    ----------
+    query : numpy.ndarray, shape (..., T_q, d)
+    key : numpy.ndarray, shape (..., T_k, d)
+    value : numpy.ndarray, shape (..., T_k, d_v)
+        The leading dimensions ``...`` (e.g. batch and head) must be the same in all three.
+    attn_mask : numpy.ndarray, optional
+        Broadcastable to (..., T_q, T_k). A **bool** mask is True where attention is **not**
+        allowed (the convention of ``torch.nn.MultiheadAttention`` and the Transformer layers;
+        note that ``torch.nn.functional.scaled_dot_product_attention`` uses the opposite one).
+        A float mask (of the inputs' dtype) is added to the scores, e.g. ``-inf`` to forbid.
+    dropout_p : float
+        Probability of zeroing each attention weight (inverted dropout); 0 disables it.
+    scale : float, optional
+        The factor applied to :math:`QK^\\top`; default :math:`1/\\sqrt{d}`.
+    rng : numpy.random.Generator or int, optional
+        Draws the dropout mask (only used when ``dropout_p > 0``).
+    return_cache : bool
+        Also return what :func:`scaled_dot_product_attention_backward` needs.
+
+    Returns
+    -------
+    output : numpy.ndarray, shape (..., T_q, d_v)
+    weights : numpy.ndarray, shape (..., T_q, T_k)
+        The weights that multiply ``value``: the softmax, after dropout if any (as torch's
+        ``MultiheadAttention`` returns them).
+    cache : tuple
+        Only if ``return_cache``.
+
+    Notes
+    -----
+    With :math:`S = \\alpha Q K^\\top + M`, :math:`P = \\mathrm{softmax}(S)` row by row and
+    :math:`O = P V`, the backward pass is :math:`dV = P^\\top dO`, :math:`dP = dO\\,V^\\top`,
+    :math:`dS_{ij} = P_{ij}(dP_{ij} - D_i)` with :math:`D_i = \\sum_j P_{ij} dP_{ij} =
+    dO_i \\cdot O_i`, then :math:`dQ = \\alpha\\,dS\\,K` and :math:`dK = \\alpha\\,dS^\\top Q`.
+
+    A row whose keys are all masked gets zero weights and a zero output (as torch's
+    ``scaled_dot_product_attention``; ``torch.nn.MultiheadAttention`` gives NaN there when it
+    returns weights), and zero gradients.
+
+    See the chapter :doc:`/transformer`.
+    """
+    for name, x in (("query", query), ("key", key), ("value", value)):
+        check_array(_SDPA, x, name=name, dtype=None if name == "query" else query.dtype)
+        if x.ndim < 2:
+            raise ValueError(
+                f"{_SDPA}: expected {name} with at least 2 dimensions (..., T, d), "
+                f"got shape {x.shape}"
+            )
+    check_last_dim(_SDPA, key, query.shape[-1], name="key")
+    if key.shape[:-1] != value.shape[:-1] or query.shape[:-2] != key.shape[:-2]:
+        raise ValueError(
+            f"{_SDPA}: expected query (..., T_q, d), key (..., T_k, d) and value "
+            f"(..., T_k, d_v) with the same leading dimensions, got {query.shape}, "
+            f"{key.shape} and {value.shape}"
+        )
+    if not 0.0 <= dropout_p <= 1.0:
+        raise ValueError(f"{_SDPA}: dropout_p must be in [0, 1], got {dropout_p}")
+    if scale is None:
+        scale = 1.0 / np.sqrt(query.shape[-1])
+    # Scaling the (T_q, d) query is cheaper than scaling the (T_q, T_k) scores. Contiguous
+    # copies of the (strided, head-split) inputs make the batched products about twice as fast.
+    query = query * query.dtype.type(scale)  # (..., T_q, d), a fresh contiguous array
+    key, value = np.ascontiguousarray(key), np.ascontiguousarray(value)
+    scores = query @ np.swapaxes(key, -1, -2)  # (..., T_q, T_k)
+    if attn_mask is not None:
+        _check_mask(_SDPA, attn_mask, query.dtype, scores.shape)
+        if attn_mask.dtype == np.bool_:
+            np.copyto(scores, -np.inf, where=attn_mask)
+        else:
+            scores += attn_mask
+    weights = _softmax_(scores, masked=attn_mask is not None)  # (..., T_q, T_k)
+    keep = None
+    if dropout_p > 0.0:
+        # Inverted dropout: kept weights are scaled by 1/(1-p), so nothing changes at eval time.
+        draw = make_rng(rng).random(weights.shape, dtype=weights.dtype)
+        keep = (draw >= dropout_p).astype(weights.dtype)
+        keep *= 0.0 if dropout_p == 1.0 else 1.0 / (1.0 - dropout_p)
+        used = weights * keep
+    else:
+        used = weights
+    output = used @ value  # (..., T_q, d_v)
+    if return_cache:
+        return output, used, (query, key, value, weights, keep, output, scale)  # scaled query
+    return output, used
+
+
+def _softmax_(scores, masked):
+    """Softmax over the last axis, in place; rows of ``-inf`` only become zeros."""
+    row_max = scores.max(axis=-1, keepdims=True)
+    if masked:
+        # A fully masked row has max -inf; shifting by 0 instead avoids (-inf) - (-inf) = NaN.
+        row_max[np.isneginf(row_max)] = 0.0
+    scores -= row_max
+    np.exp(scores, out=scores)
+    total = scores.sum(axis=-1, keepdims=True)
+    if masked:
+        total[total == 0.0] = 1.0
+    scores *= 1.0 / total  # one division per row, then products
+    return scores
+
+
+def scaled_dot_product_attention_backward(grad_output, cache):
+    """Gradients of :func:`scaled_dot_product_attention` with respect to query, key and value.
+
+    Parameters
+    ----------
+    grad_output : numpy.ndarray, shape (..., T_q, d_v)
+        The gradient of the loss with respect to the attention output.
+    cache : tuple
+        The third value returned by the forward pass with ``return_cache=True``.
+
+    Returns
+    -------
+    grad_query, grad_key, grad_value : numpy.ndarray
+        Shapes of query, key and value.
+
+    See the chapter :doc:`/transformer`.
+    """
+    query, key, value, weights, keep, output, scale = cache
+    if grad_output.shape != output.shape:
+        raise ValueError(
+            f"{_SDPA}_backward: expected grad_output of shape {output.shape}, "
+            f"got {grad_output.shape}"
+        )
+    used = weights if keep is None else weights * keep
+    grad_value = np.swapaxes(used, -1, -2) @ grad_output  # (..., T_k, d_v)
+    grad_weights = grad_output @ np.swapaxes(value, -1, -2)  # (..., T_q, T_k)
+    if keep is not None:
+        grad_weights *= keep
+    # Softmax backward: dS = P * (dP - D), where D = rowsum(P * dP) = rowsum(dO * O): the
+    # second form costs T_q * d_v instead of T_q * T_k.
+    grad_weights -= np.sum(grad_output * output, axis=-1, keepdims=True)  # (..., T_q, 1)
+    grad_weights *= weights  # now dS, (..., T_q, T_k)
+    grad_query = grad_weights @ key  # (..., T_q, d)
+    grad_query *= scale
+    grad_key = np.swapaxes(grad_weights, -1, -2) @ query  # (..., T_k, d); query is scaled
+    return grad_query, grad_key, grad_value
+
+
+def _as_additive(mask, dtype):
+    """A bool mask (True = forbidden) as a float mask of 0 and -inf."""
+    if mask.dtype != np.bool_:
+        return mask
+    out = np.zeros(mask.shape, dtype=dtype)
+    out[mask] = -np.inf
+    return out
+
+
+class MultiheadAttention(Module):
+    """Multi-head attention, as ``torch.nn.MultiheadAttention(batch_first=True)``.
+
+    Each of the ``num_heads`` heads attends with its own slice of the projections,
+
+    .. math::
+
+        \\mathrm{head}_i = \\mathrm{softmax}\\!\\left(\\frac{Q W_i^Q (K W_i^K)^\\top}
+        {\\sqrt{d}}\\right) V W_i^V, \\qquad
+        \\mathrm{MHA}(Q, K, V) = [\\mathrm{head}_1, \\dots, \\mathrm{head}_h]\\, W^O + b^O,
+
+    with :math:`d = E / h` (biases of the input projections omitted above).
+
+    Parameters
+    ----------
+    embed_dim : int
+        :math:`E`, the size of query, key and value vectors and of the output.
+    num_heads : int
+        :math:`h`; must divide ``embed_dim``.
+    dropout : float
+        Dropout on the attention weights (training mode only).
+    bias : bool
+        Whether the input and output projections have biases.
+    rng : numpy.random.Generator or int, optional
+        Draws the initial weights and the dropout masks.
+    dtype : float32 or float64
+
+    Attributes
+    ----------
+    in_proj_weight : Parameter, shape (3E, E)
+        :math:`W^Q, W^K, W^V` stacked (rows ``[0:E]``, ``[E:2E]``, ``[2E:3E]``), applied as
+        ``x @ W.T``; Xavier-uniform initialised as in torch.
+    in_proj_bias : Parameter, shape (3E,)
+        Zero initialised (``None`` if ``bias=False``).
+    out_proj : Linear(E, E)
+        :math:`W^O` and :math:`b^O` (bias zero initialised).
+
+    Shape
+    -----
+    query : (N, T_q, E), key and value : (N, T_k, E)  ->  output : (N, T_q, E),
+    weights : (N, num_heads, T_q, T_k)
+
+    Notes
+    -----
+    Differences from torch: inputs are always batch-first; the weights are returned per head
+    (torch's ``average_attn_weights=False``); a query whose keys are all masked gets a zero output
+    (torch gives NaN when it returns weights). ``kdim``, ``vdim``, ``add_bias_kv`` and
+    ``add_zero_attn`` are not supported.
+
+    ``backward`` returns three gradients, one per argument. In self-attention, where ``query``,
+    ``key`` and ``value`` are the same array, the gradient of that array is their sum (the caller
+    adds them up).
+
+    See the chapter :doc:`/transformer`.
+    """
+
+    def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, *, rng=None, dtype=np.float64):
+        super().__init__()
+        self.embed_dim = check_positive_int(self, embed_dim, "embed_dim")
+        self.num_heads = check_positive_int(self, num_heads, "num_heads")
+        if self.embed_dim % self.num_heads:
+            raise ValueError(
+                f"MultiheadAttention: embed_dim ({embed_dim}) must be divisible by "
+                f"num_heads ({num_heads})"
+            )
+        if not 0.0 <= dropout <= 1.0:
+            raise ValueError(f"MultiheadAttention: dropout must be in [0, 1], got {dropout}")
+        self.dropout = float(dropout)
+        self.head_dim = self.embed_dim // self.num_heads
+        dtype = check_dtype(self, dtype)
+        self._rng = make_rng(rng)
+        E = self.embed_dim
+        self.in_proj_weight = Parameter(xavier_uniform(self._rng, (3 * E, E), dtype))
+        self.in_proj_bias = Parameter(np.zeros(3 * E, dtype=dtype)) if bias else None
+        self.out_proj = Linear(E, E, bias=bias, rng=self._rng, dtype=dtype)
+        if bias:
+            self.out_proj.bias.data[...] = 0.0
+        self._cache = None
+
+    def _merge_masks(self, attn_mask, key_padding_mask, N, T_q, T_k):
+        """One mask broadcastable to the scores (N, h, T_q, T_k), or None."""
+        dtype, h = self.in_proj_weight.dtype, self.num_heads
+        masks = []
+        if attn_mask is not None:
+            if not isinstance(attn_mask, np.ndarray) or attn_mask.shape not in (
+                (T_q, T_k),
+                (N * h, T_q, T_k),
+            ):
+                got = attn_mask.shape if isinstance(attn_mask, np.ndarray) else type(attn_mask)
+                raise ValueError(
+                    f"MultiheadAttention: expected attn_mask of shape {(T_q, T_k)} "
+                    f"or {(N * h, T_q, T_k)}, got {got}"
+                )
+            _check_mask("MultiheadAttention", attn_mask, dtype, attn_mask.shape)
+            masks.append(attn_mask.reshape(-1, h, T_q, T_k) if attn_mask.ndim == 3 else attn_mask)
+        if key_padding_mask is not None:
+            if not isinstance(key_padding_mask, np.ndarray) or key_padding_mask.shape != (N, T_k):
+                got = (
+                    key_padding_mask.shape
+                    if isinstance(key_padding_mask, np.ndarray)
+                    else type(key_padding_mask)
+                )
+                raise ValueError(
+                    f"MultiheadAttention: expected key_padding_mask of shape {(N, T_k)}, got {got}"
+                )
+            _check_mask(
+                "MultiheadAttention", key_padding_mask, dtype, (N, T_k), name="key_padding_mask"
+            )
+            masks.append(key_padding_mask[:, None, None, :])  # (N, 1, 1, T_k)
+        if len(masks) < 2:
+            return masks[0] if masks else None
+        a, b = masks
+        if a.dtype == np.bool_ and b.dtype == np.bool_:
+            return a | b
+        return _as_additive(a, dtype) + _as_additive(b, dtype)
+
+    def forward(self, query, key, value, attn_mask=None, key_padding_mask=None, need_weights=True):
+        """Attend from ``query`` to ``key``/``value``.
+
+        Parameters
+        ----------
+        query : (N, T_q, E)
+        key, value : (N, T_k, E)
+        attn_mask : (T_q, T_k) or (N * num_heads, T_q, T_k), bool or float, optional
+            Bool: True where attention is not allowed. Float: added to the scores.
+        key_padding_mask : (N, T_k), bool or float, optional
+            Bool: True for keys to ignore (padding).
+        need_weights : bool
+            If False, return ``None`` instead of the weights.
+
+        Returns
+        -------
+        output : (N, T_q, E)
+        weights : (N, num_heads, T_q, T_k) or None
+        """
+        dtype, E, h, d = self.in_proj_weight.dtype, self.embed_dim, self.num_heads, self.head_dim
+        for name, x in (("query", query), ("key", key), ("value", value)):
+            check_array(self, x, name=name, dtype=dtype, ndim=3)
+            check_last_dim(self, x, E, name=name)
+        N, T_q, _ = query.shape
+        T_k = key.shape[1]
+        if key.shape[0] != N or value.shape[:2] != key.shape[:2]:
+            raise ValueError(
+                f"MultiheadAttention: expected query (N, T_q, E) and key, value "
+                f"(N, T_k, E), got {query.shape}, {key.shape} and {value.shape}"
+            )
+        mask = self._merge_masks(attn_mask, key_padding_mask, N, T_q, T_k)
+        W = self.in_proj_weight.data  # (3E, E)
+        b = self.in_proj_bias.data if self.in_proj_bias is not None else None
+        self_attention = query is key and key is value
+        if self_attention:
+            qkv = query @ W.T  # (N, T, 3E): one matrix product for all three projections
+            if b is not None:
+                qkv += b
+            q, k, v = qkv[..., :E], qkv[..., E : 2 * E], qkv[..., 2 * E :]
+        else:
+            q, k, v = (x @ W[i * E : (i + 1) * E].T for i, x in enumerate((query, key, value)))
+            if b is not None:
+                q, k, v = q + b[:E], k + b[E : 2 * E], v + b[2 * E :]
+        # Split the heads: (N, T, E) -> (N, h, T, d), as strided views (no copy).
+        q = q.reshape(N, T_q, h, d).transpose(0, 2, 1, 3)  # (N, h, T_q, d)
+        k = k.reshape(N, T_k, h, d).transpose(0, 2, 1, 3)  # (N, h, T_k, d)
+        v = v.reshape(N, T_k, h, d).transpose(0, 2, 1, 3)  # (N, h, T_k, d)
+        p = self.dropout if self.training else 0.0
+        heads, weights, sdpa_cache = scaled_dot_product_attention(
+            q, k, v, mask, p, rng=self._rng, return_cache=True
+        )  # (N, h, T_q, d), (N, h, T_q, T_k)
+        concat = heads.transpose(0, 2, 1, 3).reshape(N, T_q, E)  # (N, T_q, E)
+        output = self.out_proj(concat)
+        self._cache = (query, key, value, self_attention, sdpa_cache)
+        return output, (weights if need_weights else None)
+
+    def backward(self, grad_output):
+        """Return ``(grad_query, grad_key, grad_value)``; add into every parameter's ``.grad``.
+
+        In self-attention (one array passed as query, key and value) its gradient is the sum
+        of the three.
+        """
+        query, key, value, self_attention, sdpa_cache = self._require_cache(self._cache)
+        E, h, d = self.embed_dim, self.num_heads, self.head_dim
+        N, T_q, _ = query.shape
+        T_k = key.shape[1]
+        check_array(self, grad_output, name="grad_output", dtype=query.dtype)
+        if grad_output.shape != (N, T_q, E):
+            raise ValueError(
+                f"MultiheadAttention: expected grad_output of shape {(N, T_q, E)}, "
+                f"got {grad_output.shape}"
+            )
+        grad_concat = self.out_proj.backward(grad_output)  # (N, T_q, E)
+        grad_heads = grad_concat.reshape(N, T_q, h, d).transpose(0, 2, 1, 3)  # (N, h, T_q, d)
+        gq, gk, gv = scaled_dot_product_attention_backward(grad_heads, sdpa_cache)
+        W = self.in_proj_weight.data
+        if self_attention:
+            # Gather the three projection gradients into one (N*T, 3E) array: one product
+            # each for the weight gradient and the input gradients.
+            grad_qkv = np.empty((N, T_q, 3, h, d), dtype=W.dtype)  # (N, T, 3, h, d)
+            for i, g in enumerate((gq, gk, gv)):
+                grad_qkv[:, :, i] = g.transpose(0, 2, 1, 3)
+            grad_qkv = grad_qkv.reshape(N * T_q, 3 * E)  # (N*T, 3E)
+            self.in_proj_weight.grad += grad_qkv.T @ query.reshape(N * T_q, E)
+            if self.in_proj_bias is not None:
+                self.in_proj_bias.grad += grad_qkv.sum(axis=0)
+            return tuple(
+                (grad_qkv[:, i * E : (i + 1) * E] @ W[i * E : (i + 1) * E]).reshape(N, T_q, E)
+                for i in range(3)
+            )
+        grads = []
+        for i, (g, x, T) in enumerate(((gq, query, T_q), (gk, key, T_k), (gv, value, T_k))):
+            g = g.transpose(0, 2, 1, 3).reshape(N * T, E)  # (N*T, E)
+            rows = slice(i * E, (i + 1) * E)
+            self.in_proj_weight.grad[rows] += g.T @ x.reshape(N * T, E)
+            if self.in_proj_bias is not None:
+                self.in_proj_bias.grad[rows] += g.sum(axis=0)
+            grads.append((g @ W[rows]).reshape(N, T, E))
+        return tuple(grads)
+
+    def extra_repr(self) -> str:
+        return (
+            f"embed_dim={self.embed_dim}, num_heads={self.num_heads}, "
+            f"dropout={self.dropout}, bias={self.in_proj_bias is not None}"
+        )

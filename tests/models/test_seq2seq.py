@@ -1,0 +1,246 @@
+"""Sequence-to-sequence models: the Transformer and the GRU with Bahdanau attention."""
+
+import numpy as np
+import pytest
+
+import nnbook
+from nnbook.gradcheck import check_module
+from nnbook.models.seq2seq_rnn import BahdanauAttention, Seq2SeqRNN
+from nnbook.models.transformer_seq2seq import Seq2SeqTransformer
+
+PAD, BOS, EOS = 0, 1, 2
+
+
+def _reverse_batch(rng, n, length, vocab):
+    """Source: random tokens; target: the same tokens reversed, then EOS."""
+    src = rng.integers(3, vocab, (n, length))
+    tgt = np.concatenate([np.full((n, 1), BOS), src[:, ::-1], np.full((n, 1), EOS)], axis=1)
+    return src, tgt[:, :-1], tgt[:, 1:]  # src, decoder input, decoder target
+
+
+def _train(model, rng, steps, lr, vocab=8, length=4, batch=32):
+    loss_fn = nnbook.CrossEntropyLoss()
+    opt = nnbook.Adam(model.parameters(), lr=lr)
+    for _ in range(steps):
+        src, tgt_in, tgt_out = _reverse_batch(rng, batch, length, vocab)
+        logits = model(src, tgt_in)  # (N, T, V)
+        loss = loss_fn(logits.transpose(0, 2, 1), tgt_out)  # classes on axis 1, as torch
+        opt.zero_grad()
+        model.backward(loss_fn.backward().transpose(0, 2, 1))
+        opt.step()
+    src, _, tgt_out = _reverse_batch(rng, 300, length, vocab)
+    out = model.greedy_decode(src, BOS, EOS, length + 2)
+    return loss, np.mean(np.all(out[:, 1:] == tgt_out, axis=1))
+
+
+def _assert_small(errors):
+    for name, err in errors.items():
+        assert err < 1e-6, (name, err)
+
+
+# -- Transformer ---------------------------------------------------------------------------------
+
+
+def test_transformer_shapes_and_keys(rng):
+    model = Seq2SeqTransformer(
+        7,
+        9,
+        d_model=8,
+        nhead=2,
+        num_encoder_layers=2,
+        num_decoder_layers=1,
+        dim_feedforward=16,
+        dropout=0.1,
+        max_len=20,
+        rng=0,
+    )
+    logits = model(rng.integers(0, 7, (3, 5)), rng.integers(0, 9, (3, 4)))
+    assert logits.shape == (3, 4, 9)
+    assert model.backward(np.ones_like(logits)) is None
+    keys = set(model.state_dict())
+    assert {
+        "src_tok_emb.weight",
+        "encoder.layers.1.norm2.bias",
+        "encoder.norm.weight",
+        "decoder.layers.0.multihead_attn.in_proj_weight",
+        "generator.weight",
+    } <= keys
+    assert model.decoder.layers[0].cross_attn_weights.shape == (3, 2, 4, 5)
+    assert nnbook.Seq2SeqTransformer is Seq2SeqTransformer
+
+
+@pytest.mark.parametrize("norm_first", [False, True])
+def test_transformer_gradcheck(norm_first, rng):
+    model = Seq2SeqTransformer(
+        5,
+        6,
+        d_model=4,
+        nhead=2,
+        num_encoder_layers=1,
+        num_decoder_layers=1,
+        dim_feedforward=4,
+        dropout=0.0,
+        max_len=8,
+        norm_first=norm_first,
+        rng=0,
+    )
+    src = np.array([[3, 4, 1], [2, 0, 0]])
+    tgt = np.array([[1, 5, 2], [1, 3, 0]])
+    errors = check_module(
+        model, src, tgt, rng=1, src_key_padding_mask=src == PAD, tgt_key_padding_mask=tgt == PAD
+    )
+    assert errors.keys() == set(model.state_dict())
+    _assert_small(errors)
+
+
+def test_transformer_padding_row_learns_nothing(rng):
+    # With padding_idx the PAD rows get no gradient (torch's Embedding convention), so they are
+    # left out of the finite-difference check above.
+    model = Seq2SeqTransformer(5, 6, d_model=4, nhead=2, dim_feedforward=4, padding_idx=PAD, rng=0)
+    src, tgt = np.array([[3, 4, 0]]), np.array([[1, 5, 0]])
+    logits = model(src, tgt, src == PAD, tgt == PAD)
+    model.backward(rng.standard_normal(logits.shape))
+    assert not model.src_tok_emb.weight.grad[PAD].any()
+    assert not model.tgt_tok_emb.weight.grad[PAD].any()
+    assert model.tgt_tok_emb.weight.grad[5].any()
+
+
+def test_transformer_causal_decoder(rng):
+    # Changing a later target token must not change the logits of earlier positions.
+    model = Seq2SeqTransformer(6, 6, d_model=8, nhead=2, dim_feedforward=8, rng=0).eval()
+    src = rng.integers(0, 6, (2, 4))
+    tgt = rng.integers(0, 6, (2, 5))
+    changed = tgt.copy()
+    changed[:, 3] = (changed[:, 3] + 1) % 6
+    np.testing.assert_allclose(model(src, tgt)[:, :3], model(src, changed)[:, :3], atol=1e-12)
+
+
+def test_transformer_learns_to_reverse(rng):
+    model = Seq2SeqTransformer(
+        8,
+        8,
+        d_model=16,
+        nhead=2,
+        num_encoder_layers=1,
+        num_decoder_layers=1,
+        dim_feedforward=32,
+        dropout=0.0,
+        max_len=8,
+        norm_first=True,
+        rng=0,
+    )
+    loss, accuracy = _train(model, rng, steps=300, lr=1e-2)
+    assert loss < 0.1
+    assert accuracy > 0.9  # whole reversed sequences right, decoded greedily
+
+
+def test_transformer_greedy_decode_restores_mode_and_fills_eos(rng):
+    model = Seq2SeqTransformer(6, 6, d_model=8, nhead=2, dim_feedforward=8, rng=0)
+    out = model.greedy_decode(rng.integers(0, 6, (4, 3)), BOS, EOS, 6)
+    assert model.training and out.shape[0] == 4 and out.shape[1] <= 6
+    assert (out[:, 0] == BOS).all()
+    for row in out:
+        hits = np.flatnonzero(row[1:] == EOS)
+        if hits.size:
+            assert (row[1 + hits[0] :] == EOS).all()
+
+
+def test_transformer_float32(rng):
+    model = Seq2SeqTransformer(
+        6, 6, d_model=8, nhead=2, dim_feedforward=8, dropout=0.0, rng=0, dtype=np.float32
+    )
+    ref = Seq2SeqTransformer(6, 6, d_model=8, nhead=2, dim_feedforward=8, dropout=0.0, rng=0)
+    ref.load_state_dict(model.state_dict())
+    src, tgt = rng.integers(0, 6, (2, 4)), rng.integers(0, 6, (2, 3))
+    logits = model(src, tgt)
+    assert logits.dtype == np.float32
+    np.testing.assert_allclose(logits, ref(src, tgt), atol=1e-4)
+    model.backward(np.ones_like(logits))
+    assert all(p.grad.dtype == np.float32 for p in model.parameters())
+
+
+def test_transformer_errors(rng):
+    model = Seq2SeqTransformer(6, 6, d_model=8, nhead=2, dim_feedforward=8, max_len=4, rng=0)
+    with pytest.raises(RuntimeError, match="Seq2SeqTransformer.backward called before forward"):
+        model.backward(np.ones((1, 2, 6)))
+    with pytest.raises(ValueError, match="indices must be in"):
+        model(np.array([[1, 7]]), np.array([[1]]))
+    with pytest.raises(ValueError, match="T <= 4"):
+        model(np.ones((1, 5), int), np.array([[1]]))
+    with pytest.raises(ValueError, match="src_vocab must be positive"):
+        Seq2SeqTransformer(0, 6)
+
+
+# -- GRU encoder-decoder with Bahdanau attention -------------------------------------------------
+
+
+def test_bahdanau_attention_gradcheck_and_weights(rng):
+    attn = BahdanauAttention(3, 4, 5, rng=0)
+    query, keys = rng.standard_normal((2, 3)), rng.standard_normal((2, 6, 4))
+    context, weights = attn(query, keys)
+    assert context.shape == (2, 4) and weights.shape == (2, 6)
+    np.testing.assert_allclose(weights.sum(-1), 1.0)
+    scores = np.tanh(keys @ attn.key_weight.data.T + (query @ attn.query_weight.data.T)[:, None])
+    scores = scores @ attn.score_weight.data
+    np.testing.assert_allclose(weights, nnbook.functional.softmax(scores), atol=1e-14)
+    attn.reset()
+    _assert_small(check_module(attn, query, keys, rng=1))
+    mask = np.zeros((2, 6), bool)
+    mask[0, 4:] = True
+    attn.reset()
+    _assert_small(check_module(attn, query, keys, key_padding_mask=mask, rng=1))
+    _, weights = attn(query, keys, mask)
+    np.testing.assert_array_equal(weights[0, 4:], 0.0)
+
+
+def test_bahdanau_attention_errors(rng):
+    attn = BahdanauAttention(3, 4, 5)
+    with pytest.raises(RuntimeError, match="backward called before forward"):
+        attn.backward(np.ones((2, 4)))
+    with pytest.raises(ValueError, match=r"expected query \(N, 3\) and keys \(N, S, 4\)"):
+        attn(rng.standard_normal((2, 3)), rng.standard_normal((2, 6, 5)))
+    with pytest.raises(ValueError, match="key_padding_mask"):
+        attn(rng.standard_normal((2, 3)), rng.standard_normal((2, 6, 4)), np.zeros((2, 5), bool))
+
+
+def test_rnn_shapes_gradcheck_and_attention_weights(rng):
+    model = Seq2SeqRNN(6, 7, embed_dim=3, hidden_size=4, attention_dim=3, rng=0)
+    # The query enters every score through the same W_q q, which the softmax cancels except
+    # through tanh's curvature: at the initial scale its gradient is ~1e-4, where finite
+    # differences lose digits. Larger weights make it O(1) for the check.
+    model.attention.query_weight.data *= 4.0
+    model.attention.key_weight.data *= 4.0
+    src, tgt = rng.integers(0, 6, (2, 4)), rng.integers(0, 7, (2, 3))
+    mask = np.zeros((2, 4), bool)
+    mask[1, 3] = True
+    logits = model(src, tgt, src_key_padding_mask=mask)
+    assert logits.shape == (2, 3, 7)
+    assert model.attention_weights.shape == (2, 3, 4)
+    np.testing.assert_array_equal(model.attention_weights[1, :, 3], 0.0)
+    errors = check_module(model, src, tgt, rng=1, src_key_padding_mask=mask)
+    assert errors.keys() == set(model.state_dict())
+    _assert_small(errors)
+
+
+def test_rnn_learns_to_reverse(rng):
+    model = Seq2SeqRNN(8, 8, embed_dim=16, hidden_size=32, attention_dim=32, rng=0)
+    loss, accuracy = _train(model, rng, steps=250, lr=1e-2)
+    assert loss < 0.1
+    assert accuracy > 0.9
+    # The attention learnt to read the source backwards: output step t looks at L - 1 - t.
+    model.greedy_decode(_reverse_batch(rng, 50, 4, 8)[0], BOS, EOS, 6)
+    peaks = model.attention_weights[:, :4].argmax(axis=-1)  # (N, 4)
+    assert np.mean(peaks == np.arange(4)[::-1]) > 0.6
+
+
+def test_rnn_float32_and_errors(rng):
+    model = Seq2SeqRNN(5, 5, 3, 4, 3, rng=0, dtype=np.float32)
+    logits = model(rng.integers(0, 5, (2, 3)), rng.integers(0, 5, (2, 2)))
+    assert logits.dtype == np.float32
+    model.backward(np.ones_like(logits))
+    assert all(p.grad.dtype == np.float32 for p in model.parameters())
+    fresh = Seq2SeqRNN(5, 5, 3, 4, 3, rng=0)
+    with pytest.raises(RuntimeError, match="Seq2SeqRNN.backward called before forward"):
+        fresh.backward(np.ones((2, 2, 5)))
+    with pytest.raises(ValueError, match="hidden_size must be positive"):
+        Seq2SeqRNN(5, 5, 3, 0)
