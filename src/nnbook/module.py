@@ -28,6 +28,8 @@ class Parameter:
         The value.
     grad : numpy.ndarray
         The accumulated gradient of the loss with respect to ``data``; same shape and dtype.
+
+    See the chapter :doc:`/backpropagation`.
     """
 
     def __init__(self, data: np.ndarray):
@@ -69,6 +71,8 @@ class Module:
     * A module caches one forward pass. To use the same weights twice in one computation, give
       two modules the same ``Parameter`` (tied weights) rather than calling one module twice:
       the second call would overwrite the cache the first call's backward needs.
+
+    See the chapter :doc:`/backpropagation`.
     """
 
     def __init__(self) -> None:
@@ -210,7 +214,10 @@ class Module:
 
 
 class ModuleList(Module):
-    """Holds sub-modules under the names ``"0"``, ``"1"``, ... (as ``torch.nn.ModuleList``)."""
+    """Holds sub-modules under the names ``"0"``, ``"1"``, ... (as ``torch.nn.ModuleList``).
+
+    See the chapter :doc:`/backpropagation`.
+    """
 
     def __init__(self, modules: Iterable[Module] = ()):
         super().__init__()
@@ -242,6 +249,8 @@ class Sequential(ModuleList):
     ... )
     >>> sorted(model.state_dict())
     ['0.bias', '0.weight', '2.bias', '2.weight']
+
+    See the chapter :doc:`/backpropagation`.
     """
 
     def __init__(self, *modules: Module):
