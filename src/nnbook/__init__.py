@@ -5,7 +5,7 @@ Every public class is importable from here (``nnbook.Linear``, ``nnbook.LSTM``, 
 PyTorch's, so a torch module's weights load unchanged.
 """
 
-from . import data, exercises, functional, gradcheck, init, losses, optim, train
+from . import data, exercises, functional, gradcheck, init, losses, optim, train, verify
 from .layers.activation import GELU, ReLU, Sigmoid, Softmax, Tanh
 from .layers.attention import MultiheadAttention
 from .layers.conv import Conv2d
@@ -95,4 +95,5 @@ __all__ = [
     "losses",
     "optim",
     "train",
+    "verify",
 ]
