@@ -78,6 +78,10 @@ myst_heading_anchors = 3
 
 # The kernel reads this IPython profile: SVG figures, and no per-kernel log noise.
 os.environ["IPYTHONDIR"] = str(DOCS / "_ipython")
+# The chapters train small models. For matrices this size BLAS threads cost more than they gain,
+# and `-j 2` already executes two chapters at once; the kernels inherit these settings.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
 # -- Math, served by the site itself --------------------------------------------------------------
 # MathJax 3.2.2 ships on PyPI inside sphinx-mathjax-offline. We use it only as a source of files

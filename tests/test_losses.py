@@ -156,6 +156,60 @@ def test_cross_entropy_errors():
         loss(np.zeros((2, 3), dtype=np.int64), np.array([0, 1]))
 
 
+@pytest.mark.parametrize("ignore_index", [-100, 0, 7])
+@pytest.mark.parametrize("shape", [(6, 4), (3, 4, 5)])
+def test_cross_entropy_ignore_index_matches_torch(shape, ignore_index, rng):
+    # 0 is also a class (ignoring a padding class); 7 is outside the 4 classes, like -100.
+    torch = pytest.importorskip("torch")
+    x, t = _class_case(rng, shape)
+    t.flat[[0, 2, 3]] = ignore_index
+    loss = nnbook.CrossEntropyLoss(ignore_index=ignore_index)
+    value = loss(x, t)
+    grad = loss.backward()
+    xt = to_torch(x, requires_grad=True)
+    expected = torch.nn.functional.cross_entropy(xt, to_torch(t), ignore_index=ignore_index)
+    expected.backward()
+    np.testing.assert_allclose(value, expected.item(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(grad, xt.grad.numpy(), rtol=1e-10, atol=1e-14)
+    assert not np.moveaxis(grad, 1, -1)[t == ignore_index].any()
+    numeric = numerical_gradient(lambda: loss(x, t), x)
+    assert relative_error(grad, numeric) < 1e-6
+    # The mean is over the kept targets: the same as the loss of those targets alone.
+    kept = t != ignore_index
+    alone = nnbook.CrossEntropyLoss()(np.moveaxis(x, 1, -1)[kept], t[kept])
+    assert value == pytest.approx(alone, rel=1e-12)
+
+
+def test_cross_entropy_all_ignored_is_nan_as_in_torch(rng):
+    torch = pytest.importorskip("torch")
+    x = rng.standard_normal((3, 4))
+    t = np.full(3, -100)
+    loss = nnbook.CrossEntropyLoss()
+    value = loss(x, t)
+    xt = to_torch(x, requires_grad=True)
+    expected = torch.nn.functional.cross_entropy(xt, to_torch(t))
+    expected.backward()
+    assert np.isnan(value) and np.isnan(expected.item())
+    np.testing.assert_array_equal(loss.backward(), xt.grad.numpy())  # zeros
+    assert np.isnan(loss(x[0], -100)) and not loss.backward().any()  # one sample, ignored
+
+
+def test_cross_entropy_ignore_index_errors():
+    loss = nnbook.CrossEntropyLoss(ignore_index=-1)
+    assert loss(np.zeros((2, 3)), np.array([-1, 1])) == pytest.approx(np.log(3))
+    message = r"got values from 1 to 3 \(besides ignore_index=-1\)"
+    with pytest.raises(ValueError, match=message):
+        loss(np.zeros((3, 3)), np.array([-1, 1, 3]))
+    with pytest.raises(ValueError, match="got values from -100 to 1"):
+        loss(np.zeros((2, 3)), np.array([-100, 1]))
+    with pytest.raises(TypeError, match="CrossEntropyLoss: ignore_index must be an int, got float"):
+        nnbook.CrossEntropyLoss(ignore_index=-1.0)
+    with pytest.raises(TypeError, match="ignore_index must be an int, got bool"):
+        nnbook.CrossEntropyLoss(ignore_index=True)
+    with pytest.raises(TypeError):
+        nnbook.CrossEntropyLoss(-100)  # keyword-only: torch's first positional is weight
+
+
 def test_softmax_then_log_underflows_where_cross_entropy_does_not():
     # The reason the loss takes logits: log(softmax) is -inf for a large logit gap.
     x = np.array([[0.0, 1000.0]])

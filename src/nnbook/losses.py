@@ -111,14 +111,23 @@ class BCEWithLogitsLoss(_Loss):
 class CrossEntropyLoss(_Loss):
     """Softmax cross-entropy on logits and integer class labels, as ``torch.nn.CrossEntropyLoss()``.
 
+    Parameters
+    ----------
+    ignore_index : int
+        Targets equal to it (e.g. the padding after a sequence's end) add nothing to the loss,
+        get a zero gradient and are not counted in the mean, as in torch. If every target is
+        ignored there is nothing to average: the loss is NaN and the gradient zero, as in torch.
+
     Shape
     -----
     input : (N, C) logits, or (C,) for one sample, or (N, C, d1, ...) for a label per position;
-    target : (N,) integers in ``[0, C)``, or () or (N, d1, ...) correspondingly  ->  a float.
+    target : (N,) integers in ``[0, C)`` or equal to ``ignore_index``, or () or (N, d1, ...)
+    correspondingly  ->  a float.
 
     Notes
     -----
-    With :math:`p = \\mathrm{softmax}(x)` over the classes and :math:`M` labels,
+    With :math:`p = \\mathrm{softmax}(x)` over the classes and :math:`M` labels (those not
+    ignored; the ignored ones have zero gradient),
 
     .. math::
 
@@ -131,6 +140,17 @@ class CrossEntropyLoss(_Loss):
 
     See the chapter :doc:`/feedforward`.
     """
+
+    def __init__(self, *, ignore_index: int = -100) -> None:
+        super().__init__()
+        if isinstance(ignore_index, bool) or not isinstance(ignore_index, (int, np.integer)):
+            raise TypeError(
+                f"CrossEntropyLoss: ignore_index must be an int, got {type(ignore_index).__name__}"
+            )
+        self.ignore_index = int(ignore_index)
+
+    def extra_repr(self) -> str:
+        return f"ignore_index={self.ignore_index}"
 
     def forward(self, input: np.ndarray, target) -> float:
         check_array(self, input)
@@ -159,17 +179,25 @@ class CrossEntropyLoss(_Loss):
                 f"CrossEntropyLoss: expected target of shape {expected} for input of shape "
                 f"{input.shape}, got {target.shape}"
             )
-        if target.size and (target.min() < 0 or target.max() >= num_classes):
+        keep = target != self.ignore_index  # target's shape
+        labels = target[keep]
+        if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
             raise ValueError(
                 f"CrossEntropyLoss: target values must lie in [0, {num_classes}) for "
-                f"{num_classes} classes, got values from {target.min()} to {target.max()}"
+                f"{num_classes} classes, got values from {labels.min()} to {labels.max()} "
+                f"(besides ignore_index={self.ignore_index})"
             )
+        target = np.where(keep, target, 0)  # any valid class: the ignored rows are zeroed below
         logits = np.moveaxis(input, class_axis, -1)  # (..., C): the classes last
         logp = log_softmax(logits, axis=-1)  # (..., C)
         picked = np.take_along_axis(logp, target[..., None], axis=-1)  # (..., 1)
-        count = max(target.size, 1)
+        count = int(np.count_nonzero(keep))
         grad = np.exp(logp)  # softmax probabilities, (..., C)
         # Subtract the one-hot label without building it: p[n, t_n] -= 1.
         np.put_along_axis(grad, target[..., None], np.exp(picked) - 1.0, axis=-1)
-        self._cache = np.moveaxis(grad / count, -1, class_axis).astype(input.dtype, copy=False)
-        return float(-np.sum(picked) / count)
+        if count == 0:  # torch's 0 / 0, without NumPy's warning
+            self._cache = np.zeros_like(input)
+            return float("nan")
+        grad = np.where(keep[..., None], grad / count, 0.0)  # (..., C)
+        self._cache = np.moveaxis(grad, -1, class_axis).astype(input.dtype, copy=False)
+        return float(-np.sum(picked[..., 0], where=keep) / count)

@@ -222,6 +222,61 @@ def test_rnn_shapes_gradcheck_and_attention_weights(rng):
     _assert_small(errors)
 
 
+def _pad(rows, width, left=False):
+    """The rows as one (N, width) batch, padded with PAD on the right (or the left)."""
+    batch = np.full((len(rows), width), PAD)
+    for i, row in enumerate(rows):
+        if left:
+            batch[i, width - len(row) :] = row
+        else:
+            batch[i, : len(row)] = row
+    return batch
+
+
+@pytest.mark.parametrize("left", [False, True])
+def test_rnn_padding_does_not_change_a_sequence(left, rng):
+    # A source decodes the same alone as inside a padded batch, wherever the padding is.
+    model = Seq2SeqRNN(9, 9, embed_dim=4, hidden_size=6, attention_dim=5, padding_idx=PAD, rng=0)
+    rows = [rng.integers(3, 9, n) for n in (2, 5, 3)]
+    src = _pad(rows, 7, left)  # at least two padding tokens in every row
+    tgt = rng.integers(1, 9, (3, 4))
+    logits = model(src, tgt)
+    weights = model.attention_weights  # (N, T, S)
+    out = model.greedy_decode(src, BOS, EOS, 8)
+    for i, row in enumerate(rows):
+        real = src[i] != PAD
+        alone = model(row[None], tgt[i : i + 1])
+        np.testing.assert_allclose(logits[i], alone[0], rtol=0, atol=1e-12)
+        np.testing.assert_allclose(weights[i][:, real], model.attention_weights[0], atol=1e-12)
+        np.testing.assert_array_equal(weights[i][:, ~real], 0.0)
+        decoded = model.greedy_decode(row[None], BOS, EOS, 8)[0]
+        np.testing.assert_array_equal(out[i, : decoded.size], decoded)
+        assert (out[i, decoded.size :] == EOS).all()  # the batch ran on for longer rows
+    # Without padding_idx the padding is read like any token, and the results differ.
+    plain = Seq2SeqRNN(9, 9, embed_dim=4, hidden_size=6, attention_dim=5, rng=0)
+    plain.load_state_dict(model.state_dict())
+    assert np.abs(plain(src, tgt)[0] - plain(rows[0][None], tgt[:1])[0]).max() > 1e-3
+
+
+def test_rnn_gradcheck_with_padding(rng):
+    model = Seq2SeqRNN(6, 7, embed_dim=3, hidden_size=4, attention_dim=3, padding_idx=PAD, rng=0)
+    model.attention.query_weight.data *= 4.0  # as in the check above
+    model.attention.key_weight.data *= 4.0
+    # Right, left and inner padding. The target has none: a padding token in the decoder input
+    # does change the logits, yet its embedding row gets no gradient (torch's convention).
+    src = np.array([[3, 4, 5, PAD, PAD], [PAD, PAD, 4, 3, 5], [5, PAD, 4, PAD, 3]])
+    tgt = rng.integers(1, 7, (3, 3))
+    errors = check_module(model, src, tgt, rng=1)
+    assert errors.keys() == set(model.state_dict())
+    _assert_small(errors)
+    assert not model.src_emb.weight.grad[PAD].any()
+    # The caller's mask adds to the padding: position 0 of row 0 gets no weight either.
+    mask = np.zeros((3, 5), bool)
+    mask[0, 0] = True
+    _assert_small(check_module(model, src, tgt, rng=2, src_key_padding_mask=mask))
+    np.testing.assert_array_equal(model.attention_weights[0, :, [0, 3, 4]], 0.0)
+
+
 def test_rnn_learns_to_reverse(rng):
     model = Seq2SeqRNN(8, 8, embed_dim=16, hidden_size=32, attention_dim=32, rng=0)
     loss, accuracy = _train(model, rng, steps=250, lr=1e-2)
@@ -244,3 +299,18 @@ def test_rnn_float32_and_errors(rng):
         fresh.backward(np.ones((2, 2, 5)))
     with pytest.raises(ValueError, match="hidden_size must be positive"):
         Seq2SeqRNN(5, 5, 3, 0)
+    padded = Seq2SeqRNN(5, 5, 3, 4, 3, padding_idx=PAD, rng=0)
+    with pytest.raises(ValueError, match=r"Seq2SeqRNN: expected src_key_padding_mask .*\(2, 3\)"):
+        padded(np.ones((2, 3), int), np.ones((2, 2), int), src_key_padding_mask=np.zeros((2, 2)))
+
+
+def test_rnn_float32_with_padding(rng):
+    model = Seq2SeqRNN(5, 5, 3, 4, 3, padding_idx=PAD, rng=0, dtype=np.float32)
+    ref = Seq2SeqRNN(5, 5, 3, 4, 3, padding_idx=PAD, rng=0)
+    ref.load_state_dict(model.state_dict())
+    src, tgt = np.array([[3, 4, PAD], [PAD, 2, 3]]), rng.integers(1, 5, (2, 2))
+    logits = model(src, tgt)
+    assert logits.dtype == np.float32
+    np.testing.assert_allclose(logits, ref(src, tgt), atol=1e-5)
+    model.backward(np.ones_like(logits))
+    assert all(p.grad.dtype == np.float32 for p in model.parameters())

@@ -7,7 +7,8 @@ reading: one time step, every gate named, the backward pass line by line. The se
 Backpropagation through time with cells needs one cell object per step, because each object
 caches only its last forward pass. The objects can share the same ``Parameter`` objects, so their
 gradients add up in one place (this is what ``tests/layers/test_rnn.py`` and the "naive" row of
-``benchmarks/bench_rnn.py`` do).
+``benchmarks/bench_rnn.py`` do). ``GRUCell.step`` instead hands each step's cache back to the
+caller, so one GRU cell can serve every step (as in ``nnbook.Seq2SeqRNN``).
 
 See the chapter :doc:`/rnn`.
 """
@@ -262,6 +263,11 @@ class GRUCell(_CellBase):
     ``backward(grad_h)`` -> ``(grad_x, grad_h_prev)``, ``grad_h_prev`` None if ``forward``
     was called without ``h``.
 
+    ``step(x, h)`` -> ``(h', cache)`` and ``step_backward(grad_h, cache)`` ->
+    ``(grad_x, grad_h_prev)``: the same step, with the cache handed to the caller instead of
+    kept in the cell, so that one cell can run every step of a sequence (backpropagation
+    through time keeps one cache per step).
+
     Notes
     -----
     Torch's formulas (the reset gate multiplies :math:`W_{hn} h + b_{hn}`, not :math:`h`):
@@ -283,8 +289,19 @@ class GRUCell(_CellBase):
         self._cache = None
 
     def forward(self, x, h=None):
-        x = self._check_input(x)
         h_given = h is not None
+        h_new, cache = self.step(x, h)
+        self._cache = (cache, h_given)
+        return h_new
+
+    def backward(self, grad_h):
+        cache, h_given = self._require_cache(self._cache)
+        grad_x, grad_h_prev = self.step_backward(grad_h, cache)
+        return grad_x, (grad_h_prev if h_given else None)
+
+    def step(self, x, h):
+        """One step that leaves the cell's cache alone: returns ``(h', cache)``."""
+        x = self._check_input(x)
         h = self._check_state(h, x, "h")
         gx, gh = self._gates(x, h)
         gx_r, gx_z, gx_n = np.split(gx, 3, axis=1)  # each (N, H)
@@ -293,17 +310,15 @@ class GRUCell(_CellBase):
         z = sigmoid(gx_z + gh_z)
         n = np.tanh(gx_n + r * gh_n)
         h_new = (1 - z) * n + z * h
-        self._cache = (x, h, r, z, n, gh_n, h_given)
-        return h_new
+        return h_new, (x, h, r, z, n, gh_n)
 
-    def backward(self, grad_h):
-        x, h, r, z, n, gh_n, h_given = self._require_cache(self._cache)
+    def step_backward(self, grad_h, cache):
+        """Backward of ``step`` given its ``cache``: returns ``(grad_x, grad_h_prev)``."""
+        x, h, r, z, n, gh_n = cache
         dn = grad_h * (1 - z) * (1 - n**2)  # gradient of n's pre-activation, (N, H)
         dz = grad_h * (h - n) * z * (1 - z)
         dr = dn * gh_n * r * (1 - r)
         dgx = np.concatenate([dr, dz, dn], axis=1)  # (N, 3H)
         dgh = np.concatenate([dr, dz, dn * r], axis=1)  # r scales the hidden side of n
         grad_x, grad_h_prev = self._accumulate(x, h, dgx, dgh)
-        if not h_given:
-            return grad_x, None
         return grad_x, grad_h_prev + grad_h * z

@@ -28,6 +28,10 @@ class BahdanauAttention(Module):
     on a stack and every ``backward`` pops the latest one: call ``backward`` in the reverse
     order of the forward calls (as backpropagation through time does).
 
+    Masked keys (``key_padding_mask`` True) get the score :math:`-\\infty`, hence the weight
+    :math:`\\alpha_j = 0`: they add nothing to :math:`c` and receive no gradient, through
+    :math:`\\alpha` or through :math:`c`.
+
     Parameters
     ----------
     query_dim, key_dim, hidden : int
@@ -137,7 +141,10 @@ class Seq2SeqRNN(Module):
     src_vocab, tgt_vocab : int
     embed_dim, hidden_size, attention_dim : int
     padding_idx : int, optional
-        The padding token of both vocabularies.
+        The padding token of both vocabularies. The encoder skips source padding (its state is
+        carried over unchanged) and the attention gives it zero weight, so a sequence's result
+        does not depend on how much padding it has or where. None: padding is an ordinary
+        token (only ``src_key_padding_mask`` hides source positions from the attention).
     rng : numpy.random.Generator or int, optional
     dtype : float32 or float64
 
@@ -157,10 +164,22 @@ class Seq2SeqRNN(Module):
 
     Notes
     -----
+    With ``padding_idx`` set, a padding step leaves the encoder state as it was,
+
+    .. math::
+
+        h_t = m_t h_{t-1} + (1 - m_t)\\,\\mathrm{GRU}(x_t, h_{t-1}), \\qquad
+        m_t = [\\text{src}_t = \\text{pad}],
+
+    so :math:`h_S` is the state after the last real token wherever the padding is, and the
+    decoder starts from it. Backwards, on a padding step the gradient of :math:`h_t` passes to
+    :math:`h_{t-1}` unchanged and nothing enters the cell (its weights and :math:`x_t` get
+    none).
+
     Backpropagation through time runs the decoder steps backwards, adding each step's key
     gradient into the encoder states' gradient, then runs the encoder steps backwards. The cells
-    are reused at every step; their per-step caches are kept here and put back before each
-    step's backward.
+    are reused at every step through ``GRUCell.step``, which hands back each step's cache;
+    the caches are kept here for ``GRUCell.step_backward``.
 
     See the chapter :doc:`/transformer`.
     """
@@ -184,6 +203,7 @@ class Seq2SeqRNN(Module):
         self.embed_dim = check_positive_int(self, embed_dim, "embed_dim")
         self.src_emb = Embedding(src_vocab, embed_dim, padding_idx, rng=rng, dtype=dtype)
         self.tgt_emb = Embedding(tgt_vocab, embed_dim, padding_idx, rng=rng, dtype=dtype)
+        self.padding_idx = self.src_emb.padding_idx  # a negative index made non-negative
         self.encoder_cell = GRUCell(embed_dim, hidden_size, rng=rng, dtype=dtype)
         self.decoder_cell = GRUCell(embed_dim + hidden_size, hidden_size, rng=rng, dtype=dtype)
         self.attention = BahdanauAttention(
@@ -194,50 +214,67 @@ class Seq2SeqRNN(Module):
         self._cache = None
 
     def _encode(self, src_ids):
-        """Encoder states (N, S, H) and the encoder cell's per-step caches."""
-        x = self.src_emb(src_ids)  # (N, S, E)
+        """Encoder states (N, S, H), the cell's per-step caches and the padding (N, S) or None."""
+        x = self.src_emb(src_ids)  # (N, S, E); also checks the indices
         N, S, _ = x.shape
+        pad = None if self.padding_idx is None else src_ids == self.padding_idx  # (N, S)
         h = np.zeros((N, self.hidden_size), dtype=x.dtype)
         states, caches = [], []
         for t in range(S):
-            h = self.encoder_cell(x[:, t], h)  # (N, H)
+            h_new, cache = self.encoder_cell.step(x[:, t], h)  # (N, H)
+            h = h_new if pad is None else np.where(pad[:, t, None], h, h_new)
             states.append(h)
-            caches.append(self.encoder_cell._cache)
-        return np.stack(states, axis=1), caches  # (N, S, H)
+            caches.append(cache)
+        return np.stack(states, axis=1), caches, pad  # (N, S, H)
+
+    def _key_mask(self, pad, src_key_padding_mask):
+        """The attention's mask: the source padding and the caller's mask, either may be None."""
+        if pad is None or src_key_padding_mask is None:
+            return src_key_padding_mask if pad is None else pad
+        mask = src_key_padding_mask
+        if not isinstance(mask, np.ndarray) or mask.dtype != np.bool_ or mask.shape != pad.shape:
+            raise ValueError(
+                f"Seq2SeqRNN: expected src_key_padding_mask as a bool array of shape "
+                f"{pad.shape} (the source's), got {getattr(mask, 'shape', type(mask).__name__)}"
+            )
+        return pad | mask
 
     def _decode_step(self, y_emb, s, keys, key_padding_mask):
-        """One decoder step: returns the new state, the context and the attention weights."""
+        """One decoder step: the new state, the context, the weights and the cell's cache."""
         context, weights = self.attention(s, keys, key_padding_mask)  # (N, H), (N, S)
-        s = self.decoder_cell(np.concatenate([y_emb, context], axis=1), s)  # (N, H)
-        return s, context, weights
+        s, cache = self.decoder_cell.step(np.concatenate([y_emb, context], axis=1), s)  # (N, H)
+        return s, context, weights, cache
 
     def forward(self, src_ids, tgt_ids_in, src_key_padding_mask=None):
-        """Teacher-forced logits (N, T, tgt_vocab); the mask hides padded source positions."""
+        """Teacher-forced logits (N, T, tgt_vocab); the mask hides source positions from the
+        attention (source padding is hidden anyway when ``padding_idx`` is set)."""
         self.attention.reset()
-        keys, enc_caches = self._encode(src_ids)  # (N, S, H)
+        keys, enc_caches, pad = self._encode(src_ids)  # (N, S, H)
+        mask = self._key_mask(pad, src_key_padding_mask)
         y = self.tgt_emb(tgt_ids_in)  # (N, T, E)
-        s = keys[:, -1]
+        s = keys[:, -1]  # the state after the last real token, padding or not
         features, dec_caches, all_weights = [], [], []
         for t in range(y.shape[1]):
-            s, context, weights = self._decode_step(y[:, t], s, keys, src_key_padding_mask)
-            dec_caches.append(self.decoder_cell._cache)
+            s, context, weights, cache = self._decode_step(y[:, t], s, keys, mask)
+            dec_caches.append(cache)
             features.append(np.concatenate([s, context], axis=1))  # (N, 2H)
             all_weights.append(weights)
         self.attention_weights = np.stack(all_weights, axis=1)  # (N, T, S)
-        self._cache = (keys.shape, y.shape, enc_caches, dec_caches)
+        self._cache = (keys.shape, y.shape, enc_caches, dec_caches, pad)
         return self.generator(np.stack(features, axis=1))  # (N, T, tgt_vocab)
 
     def backward(self, grad_logits):
         """Backpropagation through time; adds every parameter's gradient and returns None."""
-        keys_shape, y_shape, enc_caches, dec_caches = self._require_cache(self._cache)
+        keys_shape, y_shape, enc_caches, dec_caches, pad = self._require_cache(self._cache)
         H, E = self.hidden_size, self.embed_dim
         grad_features = self.generator.backward(grad_logits)  # (N, T, 2H)
         grad_keys = np.zeros(keys_shape, dtype=grad_features.dtype)  # (N, S, H)
         grad_y = np.zeros(y_shape, dtype=grad_features.dtype)  # (N, T, E)
         grad_s = np.zeros_like(grad_features[:, 0, :H])  # from the steps after t
         for t in reversed(range(y_shape[1])):
-            self.decoder_cell._cache = dec_caches[t]
-            grad_in, grad_s_prev = self.decoder_cell.backward(grad_features[:, t, :H] + grad_s)
+            grad_in, grad_s_prev = self.decoder_cell.step_backward(
+                grad_features[:, t, :H] + grad_s, dec_caches[t]
+            )
             grad_y[:, t] = grad_in[:, :E]
             grad_query, grad_k = self.attention.backward(grad_in[:, E:] + grad_features[:, t, H:])
             grad_keys += grad_k
@@ -247,8 +284,16 @@ class Seq2SeqRNN(Module):
         grad_x = np.zeros(keys_shape[:2] + (E,), dtype=grad_keys.dtype)  # (N, S, E)
         grad_h = np.zeros_like(grad_s)
         for t in reversed(range(keys_shape[1])):
-            self.encoder_cell._cache = enc_caches[t]
-            grad_x[:, t], grad_h = self.encoder_cell.backward(grad_keys[:, t] + grad_h)
+            grad = grad_keys[:, t] + grad_h  # (N, H)
+            if pad is None:
+                grad_x[:, t], grad_h = self.encoder_cell.step_backward(grad, enc_caches[t])
+                continue
+            # h_t = h_{t-1} on padding: its gradient skips the cell and goes straight back.
+            skip = pad[:, t, None]  # (N, 1)
+            grad_x[:, t], grad_h = self.encoder_cell.step_backward(
+                np.where(skip, 0.0, grad), enc_caches[t]
+            )
+            grad_h += np.where(skip, grad, 0.0)
         self.src_emb.backward(grad_x)
         return None
 
@@ -260,16 +305,15 @@ class Seq2SeqRNN(Module):
         """
         max_len = check_positive_int(self, max_len, "max_len")
         self.attention.reset()
-        keys, _ = self._encode(src_ids)
+        keys, _, pad = self._encode(src_ids)
+        mask = self._key_mask(pad, src_key_padding_mask)
         N = keys.shape[0]
         s = keys[:, -1]
         ys = np.full((N, 1), bos, dtype=np.int64)
         done = np.zeros(N, dtype=bool)
         all_weights = []
         while ys.shape[1] < max_len and not done.all():
-            s, context, weights = self._decode_step(
-                self.tgt_emb(ys[:, -1]), s, keys, src_key_padding_mask
-            )
+            s, context, weights, _ = self._decode_step(self.tgt_emb(ys[:, -1]), s, keys, mask)
             logits = self.generator(np.concatenate([s, context], axis=1))  # (N, V)
             nxt = np.where(done, eos, logits.argmax(axis=-1))
             ys = np.concatenate([ys, nxt[:, None]], axis=1)
