@@ -3,6 +3,11 @@
 Besides the times, the rows carry the NumPy float32 matmul throughput of this machine, measured
 in the same run, and the GFLOP/s each convolution reaches, so "how close to the hardware" can be
 read off directly: an im2col convolution can at best run at matmul speed.
+
+The machine may be shared, and its load changes from one second to the next. So every timed
+function (nnbook, torch, the matmul reference) is timed in turn, round after round, and the best
+time of each over all rounds counts: each one gets the same chances, and the ratios between them
+mean something even on a busy machine.
 """
 
 from __future__ import annotations
@@ -23,49 +28,44 @@ CONV_CASES = [
 NAIVE_BATCH = {"a": 4, "b": 1}  # the naive loop runs on this many samples, then is scaled up
 POOL_CASES = [(64, 16, 28, 28), (32, 64, 32, 32)]
 MATMUL_SIZE = 2048
+MATMUL_CASE = f"float32 matmul {MATMUL_SIZE}x{MATMUL_SIZE}"
+ROUNDS = 3
 
 
-def _matmul_gflops(rng, repeat: int) -> tuple[float, float]:
+def _best_interleaved(steps: dict, repeat: int, rounds: int = ROUNDS) -> dict:
+    """The best time of each function in ``steps``, timing them in turn ``rounds`` times."""
+    best = dict.fromkeys(steps, float("inf"))
+    for _ in range(rounds):
+        for key, step in steps.items():
+            best[key] = min(best[key], best_of(step, repeat=repeat))
+    return best
+
+
+def _matmul_step(rng) -> dict:
     a = rng.standard_normal((MATMUL_SIZE, MATMUL_SIZE), dtype=np.float32)
     b = rng.standard_normal((MATMUL_SIZE, MATMUL_SIZE), dtype=np.float32)
     out = np.empty_like(a)
-    seconds = best_of(lambda: np.matmul(a, b, out=out), repeat=repeat)
-    return seconds, 2 * MATMUL_SIZE**3 / seconds / 1e9
+    return {(MATMUL_CASE, "matmul"): lambda: np.matmul(a, b, out=out)}
 
 
-def _bench_conv(rng, torch, case, repeat: int, matmul_gflops: float) -> list[dict]:
+def _conv_steps(rng, torch, case) -> tuple[dict, dict]:
+    """The timed functions of one convolution case, and what the rows need besides."""
     name, n, c_in, c_out, size, k, p = case
-    out_size = nnbook.functional.conv_output_size(size, k, 1, p)
-    flops = 3 * 2 * n * c_out * out_size * out_size * c_in * k * k  # forward + 2 backward products
     x = rng.standard_normal((n, c_in, size, size), dtype=np.float32)
     conv = nnbook.Conv2d(c_in, c_out, k, padding=p, rng=rng, dtype=np.float32)
+    out_size = nnbook.functional.conv_output_size(size, k, 1, p)
     grad = rng.standard_normal((n, c_out, out_size, out_size), dtype=np.float32)
 
     def step():
         conv(x)
         conv.backward(grad)
 
-    ours = best_of(step, repeat=repeat)
-    ours_fwd = best_of(lambda: conv(x), repeat=repeat)
-    extra = {"gflops": flops / ours / 1e9}
-    if case is CONV_CASES[-1]:
-        extra.update(
-            matmul_gflops=matmul_gflops, fraction_of_matmul=flops / ours / 1e9 / matmul_gflops
-        )
-    rows = []
+    steps = {(name, "nnbook"): step, (name, "nnbook forward"): lambda: conv(x)}
     if torch is not None:
         tconv = torch.nn.Conv2d(c_in, c_out, k, padding=p)
         tx = torch.from_numpy(x).requires_grad_(True)
         tgrad = torch.from_numpy(grad)
-
-        def torch_step():
-            tconv(tx).backward(tgrad)
-
-        theirs = best_of(torch_step, repeat=repeat)
-        extra["ratio_to_torch"] = ours / theirs
-        rows.append(row(BENCH, name, "torch", theirs, gflops=flops / theirs / 1e9))
-    rows.insert(0, row(BENCH, name, "nnbook", ours, **extra))
-
+        steps[(name, "torch")] = lambda: tconv(tx).backward(tgrad)
     small = NAIVE_BATCH[name[0]]
     naive = (
         best_of(
@@ -76,6 +76,24 @@ def _bench_conv(rng, torch, case, repeat: int, matmul_gflops: float) -> list[dic
         * n
         / small
     )
+    flops = 3 * 2 * n * c_out * out_size * out_size * c_in * k * k  # forward + 2 backward products
+    return steps, {"flops": flops, "naive": naive, "naive_batch": small, "n": n}
+
+
+def _conv_rows(name, info, best, matmul_gflops, with_matmul) -> list[dict]:
+    ours, flops = best[(name, "nnbook")], info["flops"]
+    extra = {"gflops": flops / ours / 1e9}
+    if with_matmul:
+        extra.update(
+            matmul_gflops=matmul_gflops, fraction_of_matmul=flops / ours / 1e9 / matmul_gflops
+        )
+    rows = []
+    if (name, "torch") in best:
+        theirs = best[(name, "torch")]
+        extra["ratio_to_torch"] = ours / theirs
+        rows.append(row(BENCH, name, "torch", theirs, gflops=flops / theirs / 1e9))
+    rows.insert(0, row(BENCH, name, "nnbook", ours, **extra))
+    ours_fwd, naive, small = best[(name, "nnbook forward")], info["naive"], info["naive_batch"]
     rows.append(
         row(
             BENCH,
@@ -83,14 +101,14 @@ def _bench_conv(rng, torch, case, repeat: int, matmul_gflops: float) -> list[dic
             "naive",
             naive,
             speedup_of_nnbook_forward=naive / ours_fwd,
-            note=f"forward only, timed on N={small} and scaled by {n}/{small}; compare with the "
-            f"nnbook forward alone ({ours_fwd:.4f} s)",
+            note=f"forward only, timed on N={small} and scaled by {info['n']}/{small}; compare "
+            f"with the nnbook forward alone ({ours_fwd:.4f} s)",
         )
     )
     return rows
 
 
-def _bench_maxpool(rng, torch, shape, repeat: int) -> list[dict]:
+def _maxpool_steps(rng, torch, shape) -> tuple[str, dict]:
     name = f"MaxPool2d 2x2: N={shape[0]}, C={shape[1]}, {shape[2]}x{shape[3]}"
     x = rng.standard_normal(shape, dtype=np.float32)
     pool = nnbook.MaxPool2d(2)
@@ -100,31 +118,44 @@ def _bench_maxpool(rng, torch, shape, repeat: int) -> list[dict]:
         pool(x)
         pool.backward(grad)
 
-    ours = best_of(step, repeat=repeat)
-    rows = [row(BENCH, name, "nnbook", ours)]
+    steps = {(name, "nnbook"): step}
     if torch is not None:
         tpool = torch.nn.MaxPool2d(2)
         tx = torch.from_numpy(x).requires_grad_(True)
         tgrad = torch.from_numpy(grad)
-        theirs = best_of(lambda: tpool(tx).backward(tgrad), repeat=repeat)
-        rows[0]["ratio_to_torch"] = ours / theirs
-        rows.append(row(BENCH, name, "torch", theirs))
-    return rows
+        steps[(name, "torch")] = lambda: tpool(tx).backward(tgrad)
+    return name, steps
 
 
 def run(repeat: int = 5) -> list[dict]:
-    """Time every case; ``repeat`` timed calls each (the best counts), after one warm-up."""
+    """Time every case: ``ROUNDS`` rounds of ``repeat`` timed calls each (the best counts)."""
     try:
         import torch
     except ImportError:
         torch = None
     rng = np.random.default_rng(0)
-    seconds, gflops = _matmul_gflops(rng, repeat)
-    rows = [
-        row(BENCH, f"float32 matmul {MATMUL_SIZE}x{MATMUL_SIZE}", "matmul", seconds, gflops=gflops)
-    ]
+    steps = _matmul_step(rng)
+    conv_info = {}
     for case in CONV_CASES:
-        rows += _bench_conv(rng, torch, case, repeat, gflops)
+        case_steps, conv_info[case[0]] = _conv_steps(rng, torch, case)
+        steps |= case_steps
+    pool_names = []
     for shape in POOL_CASES:
-        rows += _bench_maxpool(rng, torch, shape, repeat)
+        name, pool_steps = _maxpool_steps(rng, torch, shape)
+        pool_names.append(name)
+        steps |= pool_steps
+    best = _best_interleaved(steps, repeat)
+
+    seconds = best[(MATMUL_CASE, "matmul")]
+    matmul_gflops = 2 * MATMUL_SIZE**3 / seconds / 1e9
+    rows = [row(BENCH, MATMUL_CASE, "matmul", seconds, gflops=matmul_gflops)]
+    for case in CONV_CASES:
+        name = case[0]
+        rows += _conv_rows(name, conv_info[name], best, matmul_gflops, case is CONV_CASES[-1])
+    for name in pool_names:
+        ours = best[(name, "nnbook")]
+        rows.append(row(BENCH, name, "nnbook", ours))
+        if (name, "torch") in best:
+            rows[-1]["ratio_to_torch"] = ours / best[(name, "torch")]
+            rows.append(row(BENCH, name, "torch", best[(name, "torch")]))
     return rows

@@ -60,7 +60,11 @@ class Conv2d(Module):
 
     The weight gradient is a sum over every position because the same kernel is used at every
     position (weight sharing); ``col2im`` adds up the contributions of overlapping windows.
-    The columns are kept from forward to backward, and their buffer is reused between calls.
+    The columns are kept from forward to backward. The large scratch arrays (the columns, the
+    padded input, the gradient buffers) are kept between calls of the same shape rather than
+    allocated, padded and zeroed anew at every step. For stride 1 the backward pass lays the
+    column gradient out so that ``col2im`` becomes a few long contiguous adds
+    (``_input_grad_stride1``).
 
     See the chapter :doc:`/cnn`.
     """
@@ -91,8 +95,20 @@ class Conv2d(Module):
         self.bias = Parameter(uniform(rng, (self.out_channels,), bound, dtype)) if bias else None
         self._x_shape = None
         self._y_shape = None
-        self._cols = None  # the columns of the last input: cache for backward, reused buffer
-        self._dcols = None  # reused buffer for the gradient of the columns
+        self._cols = None  # the columns of the last input: cache for backward
+        self._scratch = {}  # reused arrays, by name (see _buffer)
+
+    def _buffer(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
+        """The scratch array ``name`` of this shape, kept for the next call of the same shape.
+
+        A new buffer is zero-filled, and callers rely on the parts they never write (the padding
+        border, the zero gradient columns) staying zero. Never return a buffer to the caller: the
+        next call would overwrite it.
+        """
+        buffer = self._scratch.get(name)
+        if buffer is None or buffer.shape != shape:
+            buffer = self._scratch[name] = np.zeros(shape, dtype=self.weight.dtype)
+        return buffer
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         check_array(self, x, dtype=self.weight.dtype, ndim=4)
@@ -104,15 +120,19 @@ class Conv2d(Module):
         _, _, _, (h_out, w_out) = _geometry(
             x.shape, self.kernel_size, self.stride, self.padding, "Conv2d"
         )
-        n = x.shape[0]
+        n, c, h, w = x.shape
+        (ph, pw) = self.padding
+        if ph or pw:
+            # Pad into a kept buffer: its border was zeroed once and is never written.
+            padded = self._buffer("x_padded", (n, c, h + 2 * ph, w + 2 * pw))
+            padded[:, :, ph : ph + h, pw : pw + w] = x  # (N, C_in, H + 2pH, W + 2pW)
+            x = padded
         shape = (n, self.weight.data[0].size, h_out * w_out)  # (N, C_in kH kW, H_out W_out)
-        if self._cols is None or self._cols.shape != shape:
-            self._cols = np.empty(shape, dtype=x.dtype)
-        cols = im2col(x, self.kernel_size, self.stride, self.padding, out=self._cols)
-        self._x_shape = x.shape
+        self._cols = im2col(x, self.kernel_size, self.stride, 0, out=self._buffer("cols", shape))
+        self._x_shape = (n, c, h, w)
         self._y_shape = (n, self.out_channels, h_out, w_out)
-        w = self.weight.data.reshape(self.out_channels, -1)  # (C_out, C_in kH kW)
-        y = np.matmul(w, cols)  # (N, C_out, H_out W_out)
+        weight = self.weight.data.reshape(self.out_channels, -1)  # (C_out, C_in kH kW)
+        y = np.matmul(weight, self._cols)  # (N, C_out, H_out W_out)
         if self.bias is not None:
             y += self.bias.data[:, None]
         return y.reshape(self._y_shape)
@@ -133,11 +153,48 @@ class Conv2d(Module):
         self.weight.grad += grad_w.reshape(self.weight.shape)
         if self.bias is not None:
             self.bias.grad += g.sum(axis=(0, 2))
-        if self._dcols is None or self._dcols.shape != cols.shape:
-            self._dcols = np.empty_like(cols)
-        w = self.weight.data.reshape(self.out_channels, -1)
-        dcols = np.matmul(w.T, g, out=self._dcols)  # (N, C_in kH kW, H_out W_out)
+        if self.stride == (1, 1):
+            return self._input_grad_stride1(grad_output)
+        weight = self.weight.data.reshape(self.out_channels, -1)
+        dcols = np.matmul(weight.T, g, out=self._buffer("dcols", cols.shape))  # like cols
         return col2im(dcols, x_shape, self.kernel_size, self.stride, self.padding)  # (N,C,H,W)
+
+    def _input_grad_stride1(self, grad_output: np.ndarray) -> np.ndarray:
+        """:math:`\\partial L / \\partial x` for stride 1, with :math:`k_H k_W` long shifted adds.
+
+        ``col2im`` adds the column gradient :math:`W^\\top G_n` back onto the padded image, one
+        kernel offset :math:`(i, j)` at a time. With one column per output position, each add is
+        made of :math:`C_{in} H_{out}` runs of only :math:`W_{out}` numbers per sample (10 in
+        LeNet's second layer), and NumPy spends its time starting runs rather than adding. So
+        lay the gradient out like the padded input instead: the gradient of output
+        :math:`(u, v)` sits at pixel :math:`(u, v)` of an :math:`H_p \\times W_p` image that is
+        zero elsewhere, and a sample's channels lie end to end. Kernel offset :math:`(i, j)` then
+        moves every contribution by the same :math:`i W_p + j` places, so its add is one slice
+        per sample. The zeros cost :math:`H_p W_p / (H_{out} W_{out})` times the multiply-adds of
+        :math:`W^\\top G_n`; wherever a shift carries them, they add zero.
+        """
+        n, c, h, w = self._x_shape
+        (kh, kw), (ph, pw) = self.kernel_size, self.padding
+        _, c_out, h_out, w_out = grad_output.shape
+        hp, wp = h + 2 * ph, w + 2 * pw
+        g = self._buffer("g_padded", (n, c_out, hp, wp))  # zero outside [:h_out, :w_out]
+        g[:, :, :h_out, :w_out] = grad_output
+        # Rows ordered (i, j, c): the rows of one kernel offset form one block.
+        weight = self.weight.data.transpose(2, 3, 1, 0).reshape(kh * kw * c, c_out)
+        dcols = np.matmul(
+            weight,
+            g.reshape(n, c_out, hp * wp),
+            out=self._buffer("dcols_padded", (n, kh * kw * c, hp * wp)),
+        ).reshape(n, kh, kw, c * hp * wp)
+        grad = self._buffer("grad_padded", (n, c, hp, wp))
+        grad.fill(0)
+        flat = grad.reshape(n, c * hp * wp)  # a view: the adds land in grad
+        for i in range(kh):
+            for j in range(kw):
+                shift = i * wp + j
+                # The last `shift` numbers would fall off the end; they come from zeros of g.
+                flat[:, shift:] += dcols[:, i, j, : c * hp * wp - shift]
+        return grad[:, :, ph : ph + h, pw : pw + w].copy()  # (N, C_in, H, W)
 
     def extra_repr(self) -> str:
         return (
