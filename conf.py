@@ -175,9 +175,15 @@ def _page_context(app, pagename, templatename, context, doctree):
     """Add the meta description and, on chapters, the download links."""
     # Sphinx renders toctree captions as role="heading" without the aria-level that ARIA
     # requires (axe: aria-required-attr, critical); furo puts them in its navigation tree.
+    # docutils marks bibliography entries role="doc-biblioentry", a role DPUB-ARIA 1.1 withdrew,
+    # inside a role="list": a list must hold list items (axe: aria-required-children, critical).
     for key in ("furo_navigation_tree", "body"):
         if context.get(key):
-            context[key] = context[key].replace('role="heading">', 'role="heading" aria-level="2">')
+            context[key] = (
+                context[key]
+                .replace('role="heading">', 'role="heading" aria-level="2">')
+                .replace('role="doc-biblioentry"', 'role="listitem"')
+            )
     meta = app.env.metadata.get(pagename, {})
     description = meta.get("description") or "nnbook: an executable textbook on neural networks."
     context["metatags"] = context.get("metatags", "") + (

@@ -38,7 +38,12 @@ def test_internal_links_and_anchors_resolve(site):
             parts = urlsplit(link)
             if parts.scheme or parts.netloc or link.startswith(("mailto:", "data:", "javascript:")):
                 continue
-            target = (page.parent / unquote(parts.path)).resolve() if parts.path else page
+            if not parts.path:
+                target = page
+            elif parts.path.startswith("/"):  # root-relative, as on the 404 page
+                target = (site / unquote(parts.path).lstrip("/")).resolve()
+            else:
+                target = (page.parent / unquote(parts.path)).resolve()
             if target.is_dir():
                 target = target / "index.html"
             if not target.exists():
