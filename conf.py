@@ -166,7 +166,10 @@ def _write_downloads(app, docname: str) -> None:
     target = Path(app.outdir) / "_downloads"
     target.mkdir(exist_ok=True)
     notebook = jupytext.read(src, fmt="md:myst")
-    _, merged = get_cache(nb_execution_cache_path).merge_match_into_notebook(notebook)
+    try:
+        _, merged = get_cache(nb_execution_cache_path).merge_match_into_notebook(notebook)
+    except KeyError:  # the chapter failed to execute; that failure already fails the build
+        return
     jupytext.write(merged, target / f"{Path(docname).name}.ipynb", fmt="ipynb")
     shutil.copyfile(src, target / f"{Path(docname).name}.md")
 

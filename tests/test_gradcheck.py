@@ -78,3 +78,17 @@ def test_check_module_in_a_sequential_points_at_the_faulty_layer(rng):
     errors = check_module(model, rng.standard_normal((5, 3)))
     assert errors["2.weight"] < 1e-6 and errors["2.bias"] < 1e-6  # after the bug: fine
     assert errors["0.weight"] > 1e-2 and errors["input0"] > 1e-2  # before it: wrong
+
+
+@pytest.mark.parametrize(
+    "loss_fn, target",
+    [
+        (nnbook.MSELoss(), np.linspace(-1, 1, 12).reshape(4, 3)),
+        (nnbook.CrossEntropyLoss(), np.array([0, 2, 1, 1])),
+        (nnbook.BCEWithLogitsLoss(), np.linspace(0, 1, 12).reshape(4, 3)),
+    ],
+)
+def test_check_module_handles_losses(loss_fn, target, rng):
+    errors = check_module(loss_fn, rng.standard_normal((4, 3)), target)
+    assert set(errors) == {"input0"}
+    assert errors["input0"] < 1e-6

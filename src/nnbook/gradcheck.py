@@ -127,7 +127,11 @@ def check_module(
     def outputs():
         return select(module(*inputs, **kwargs))
 
-    proj = _map(lambda y: rng.standard_normal(np.shape(y)), outputs())
+    def draw(y):
+        # A scalar output (a loss) gets a plain float: losses' backward takes a number.
+        return rng.standard_normal(np.shape(y)) if np.ndim(y) else float(rng.standard_normal())
+
+    proj = _map(draw, outputs())
 
     def loss() -> float:
         return _dot(proj, outputs())
