@@ -68,6 +68,10 @@ def relative_error(a: np.ndarray, b: np.ndarray) -> float:
     return 0.0 if denom == 0 else float(np.linalg.norm(a - b) / denom)
 
 
+# Mixed into integer seeds so the projections never coincide with inputs drawn from the same seed.
+_PROJECTION_SEED = 0x9C0D
+
+
 def _map(fn, tree):
     """Apply ``fn`` to every array in a nest of tuples/lists of arrays."""
     if isinstance(tree, (tuple, list)):
@@ -100,8 +104,10 @@ def check_module(
     ----------
     module : Module
         The module; use float64 parameters. Put dropout in eval mode first.
-    *inputs : numpy.ndarray
-        The forward inputs. Non-float inputs (masks, indices) are passed through unchecked.
+    *inputs : numpy.ndarray or tuple of numpy.ndarray
+        The forward inputs. A tuple (such as an LSTM cell's ``(h, c)`` state) is checked item by
+        item against the matching tuple ``backward`` returns. Non-float inputs (masks, indices)
+        are passed through unchecked.
     select : callable, optional
         Maps what ``forward`` returns to the output(s) that enter the loss. Its result is passed
         to ``backward`` as one argument per item if it is a tuple. Default: the whole output, or
@@ -109,15 +115,20 @@ def check_module(
     eps : float
         The finite-difference step.
     rng : numpy.random.Generator or int, optional
-        Draws the projections :math:`R_k`.
+        Draws the projections :math:`R_k`. An int seeds a stream of its own, so inputs drawn
+        from ``default_rng`` with the same seed are not also the projections (which would make
+        some true gradients nearly zero, and the check meaningless).
     **kwargs
         Passed on to ``forward`` (e.g. masks).
 
     Returns
     -------
     dict
-        ``{"input0": err, ..., "<param name>": err}``: the relative error of each gradient.
+        ``{"input0": err, "input1.0": err, ..., "<param name>": err}``: the relative error of
+        each gradient (``input1.0`` is the first item of a tuple input).
     """
+    if isinstance(rng, (int, np.integer)):
+        rng = np.random.default_rng([int(rng), _PROJECTION_SEED])
     rng = make_rng(rng)
     if select is None:
 
@@ -143,10 +154,19 @@ def check_module(
     if not isinstance(grads, tuple):
         grads = (grads,)
     errors = {}
+
+    def check_input(name, grad, value):
+        if grad is None:
+            return
+        if isinstance(grad, (tuple, list)):
+            for j, (g, v) in enumerate(zip(grad, value, strict=True)):
+                check_input(f"{name}.{j}", g, v)
+        else:
+            errors[name] = relative_error(grad, numerical_gradient(loss, value, eps))
+
     for i, g in enumerate(grads):
-        if g is None:
-            continue
-        errors[f"input{i}"] = relative_error(g, numerical_gradient(loss, inputs[i], eps))
+        if g is not None:  # e.g. a cell called without a state returns None for the state
+            check_input(f"input{i}", g, inputs[i])
     for name, p in module.named_parameters():
         analytic = p.grad.copy()
         errors[name] = relative_error(analytic, numerical_gradient(loss, p.data, eps))

@@ -99,7 +99,7 @@ class Verification:
         return f"{'Verified' if self.passed else 'Verification failed'}: {self.name}"
 
     def _sentences(self) -> list[str]:
-        n_inputs = sum(1 for key in self.gradcheck if re.fullmatch(r"input\d+", key))
+        n_inputs = sum(1 for key in self.gradcheck if re.fullmatch(r"input[\d.]+", key))
         n_params = len(self.gradcheck) - n_inputs
         checked = " and ".join(
             part
@@ -153,7 +153,7 @@ def _fmt(x: float) -> str:
 
 
 def _describe(key: str) -> str:
-    match = re.fullmatch(r"input(\d+)", key)
+    match = re.fullmatch(r"input([\d.]+)", key)
     return f"input {match.group(1)}" if match else f"parameter {key}"
 
 
