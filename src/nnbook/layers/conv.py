@@ -168,33 +168,36 @@ class Conv2d(Module):
         LeNet's second layer), and NumPy spends its time starting runs rather than adding. So
         lay the gradient out like the padded input instead: the gradient of output
         :math:`(u, v)` sits at pixel :math:`(u, v)` of an :math:`H_p \\times W_p` image that is
-        zero elsewhere, and a sample's channels lie end to end. Kernel offset :math:`(i, j)` then
+        zero elsewhere, and the images of every channel and sample lie end to end. Kernel offset :math:`(i, j)` then
         moves every contribution by the same :math:`i W_p + j` places, so its add is one slice
-        per sample. The zeros cost :math:`H_p W_p / (H_{out} W_{out})` times the multiply-adds of
+        for the whole batch. The zeros cost :math:`H_p W_p / (H_{out} W_{out})` times the multiply-adds of
         :math:`W^\\top G_n`; wherever a shift carries them, they add zero.
         """
         n, c, h, w = self._x_shape
         (kh, kw), (ph, pw) = self.kernel_size, self.padding
         _, c_out, h_out, w_out = grad_output.shape
         hp, wp = h + 2 * ph, w + 2 * pw
-        g = self._buffer("g_padded", (n, c_out, hp, wp))  # zero outside [:h_out, :w_out]
-        g[:, :, :h_out, :w_out] = grad_output
+        # Channels first, then samples: the whole batch becomes the columns of ONE product, which
+        # BLAS runs far better than N products with an inner dimension of only C_out.
+        g = self._buffer("g_padded", (c_out, n, hp, wp))  # zero outside [:h_out, :w_out]
+        g[:, :, :h_out, :w_out] = grad_output.transpose(1, 0, 2, 3)
         # Rows ordered (i, j, c): the rows of one kernel offset form one block.
         weight = self.weight.data.transpose(2, 3, 1, 0).reshape(kh * kw * c, c_out)
+        size = c * n * hp * wp
         dcols = np.matmul(
             weight,
-            g.reshape(n, c_out, hp * wp),
-            out=self._buffer("dcols_padded", (n, kh * kw * c, hp * wp)),
-        ).reshape(n, kh, kw, c * hp * wp)
-        grad = self._buffer("grad_padded", (n, c, hp, wp))
+            g.reshape(c_out, n * hp * wp),
+            out=self._buffer("dcols_padded", (kh * kw * c, n * hp * wp)),
+        ).reshape(kh, kw, size)  # laid out like grad below: (C_in, N, H_p, W_p) per offset
+        grad = self._buffer("grad_padded", (c, n, hp, wp))
         grad.fill(0)
-        flat = grad.reshape(n, c * hp * wp)  # a view: the adds land in grad
+        flat = grad.reshape(size)  # a view: the adds land in grad
         for i in range(kh):
             for j in range(kw):
                 shift = i * wp + j
                 # The last `shift` numbers would fall off the end; they come from zeros of g.
-                flat[:, shift:] += dcols[:, i, j, : c * hp * wp - shift]
-        return grad[:, :, ph : ph + h, pw : pw + w].copy()  # (N, C_in, H, W)
+                flat[shift:] += dcols[i, j, : size - shift]
+        return grad[:, :, ph : ph + h, pw : pw + w].transpose(1, 0, 2, 3).copy()  # (N, C, H, W)
 
     def extra_repr(self) -> str:
         return (

@@ -111,7 +111,7 @@ class MaxPool2d(_Pool2d):
         routed = nan_window.copy()  # windows holding a NaN are routed below, not by equality
         for xs, gs in pairs:  # scan order: the first maximal element takes the gradient
             hit = xs == out
-            hit &= ~routed
+            np.greater(hit, routed, out=hit)  # a hit, and its window not routed yet
             routed |= hit
             gs += grad_output * hit
         if nan_window.any():
