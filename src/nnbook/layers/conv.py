@@ -168,10 +168,11 @@ class Conv2d(Module):
         LeNet's second layer), and NumPy spends its time starting runs rather than adding. So
         lay the gradient out like the padded input instead: the gradient of output
         :math:`(u, v)` sits at pixel :math:`(u, v)` of an :math:`H_p \\times W_p` image that is
-        zero elsewhere, and the images of every channel and sample lie end to end. Kernel offset :math:`(i, j)` then
-        moves every contribution by the same :math:`i W_p + j` places, so its add is one slice
-        for the whole batch. The zeros cost :math:`H_p W_p / (H_{out} W_{out})` times the multiply-adds of
-        :math:`W^\\top G_n`; wherever a shift carries them, they add zero.
+        zero elsewhere, and the images of every channel and sample lie end to end. Kernel
+        offset :math:`(i, j)` then moves every contribution by the same :math:`i W_p + j`
+        places, so its add is one slice for the whole batch. The zeros cost
+        :math:`H_p W_p / (H_{out} W_{out})` times the multiply-adds of :math:`W^\\top G`;
+        wherever a shift carries them, they add zero.
         """
         n, c, h, w = self._x_shape
         (kh, kw), (ph, pw) = self.kernel_size, self.padding
