@@ -5,11 +5,12 @@ The "naive" row runs backpropagation through time with one ``LSTMCell`` object p
 sharing the same parameters): the cell-by-cell code a chapter explains, against the sequence
 module's one-projection-for-all-steps, preallocated-buffer loop.
 
-Threads: the time loop makes two small matrix products per step ((32, 128) x (128, 4 * 128)),
-too small for a second BLAS thread to pay off; on a busy machine OpenBLAS's waiting worker
-thread even slows the loop several-fold. So the NumPy rows run with NumPy's BLAS limited to one
-thread (with ``threadpoolctl``, when installed); each nnbook row also records, as
-``seconds_default_threads``, its time with the default thread count. torch keeps its defaults.
+Threads: NumPy and torch both run with their default thread counts, so that the rows compare
+like with like. The time loop makes two small matrix products per step ((32, 128) x (128, 4 *
+128)), for which a second BLAS thread pays off only a little, and on a busy machine OpenBLAS's
+waiting worker thread can slow the loop instead; so each nnbook row also records, as
+``seconds_one_blas_thread``, its time with NumPy's BLAS limited to one thread (with
+``threadpoolctl``, when installed). torch always keeps its defaults.
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ def _one_blas_thread():
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:
-        return contextlib.nullcontext(), "default BLAS threads"
+        return contextlib.nullcontext(), "no threadpoolctl, default threads again"
     return threadpool_limits(1, user_api="blas"), "BLAS 1 thread"
 
 
@@ -96,27 +97,24 @@ def run(repeat: int = 5) -> list[dict]:
         # One implementation after the other (not alternating): numpy's BLAS threads and
         # torch's keep spinning for a moment after they finish, slowing whoever runs next.
         for impl, step in steps.items():
+            seconds = best_of(step, repeat)
             if impl == "torch":
-                rows.append(row(BENCH, case, impl, best_of(step, repeat)))
-                continue
-            # Default threads first, so that no spinning BLAS worker is left to slow torch.
-            default = best_of(step, repeat) if impl == "nnbook" else None
-            limit, label = _one_blas_thread()
-            with limit:
-                seconds = best_of(step, repeat)
-            if impl == "naive":
+                rows.append(row(BENCH, case, impl, seconds))
+            elif impl == "naive":
+                rows.append(row(BENCH, case, impl, seconds, note="one LSTMCell object per step"))
+            else:
+                # After the default-thread run, so that no spinning BLAS worker slows torch.
+                limit, label = _one_blas_thread()
+                with limit:
+                    one_thread = best_of(step, repeat)
                 rows.append(
-                    row(BENCH, case, impl, seconds, note=f"one LSTMCell object per step; {label}")
+                    row(
+                        BENCH,
+                        case,
+                        impl,
+                        seconds,
+                        seconds_one_blas_thread=one_thread,
+                        note=f"default threads ({label}: {1e3 * one_thread:.1f} ms)",
+                    )
                 )
-                continue
-            rows.append(
-                row(
-                    BENCH,
-                    case,
-                    impl,
-                    seconds,
-                    seconds_default_threads=default,
-                    note=f"{label} (default threads: {1e3 * default:.1f} ms)",
-                )
-            )
     return rows

@@ -103,7 +103,7 @@ def scaled_dot_product_attention(
         scale = 1.0 / np.sqrt(query.shape[-1])
     # Scaling the (T_q, d) query is cheaper than scaling the (T_q, T_k) scores. Contiguous
     # copies of the (strided, head-split) inputs make the batched products about twice as fast.
-    query = query * query.dtype.type(scale)  # (..., T_q, d), a fresh contiguous array
+    query = np.multiply(query, query.dtype.type(scale), order="C")  # (..., T_q, d), contiguous
     key, value = np.ascontiguousarray(key), np.ascontiguousarray(value)
     scores = query @ np.swapaxes(key, -1, -2)  # (..., T_q, T_k)
     if attn_mask is not None:
@@ -136,14 +136,15 @@ def _softmax_(scores, masked):
         row_max[np.isneginf(row_max)] = 0.0
     scores -= row_max
     np.exp(scores, out=scores)
-    total = scores.sum(axis=-1, keepdims=True)
+    # einsum's row sums (no pairwise summation) take a third of np.sum's time on short rows.
+    total = np.einsum("...j->...", scores)[..., None]  # (..., T_q, 1)
     if masked:
         total[total == 0.0] = 1.0
     scores *= 1.0 / total  # one division per row, then products
     return scores
 
 
-def scaled_dot_product_attention_backward(grad_output, cache):
+def scaled_dot_product_attention_backward(grad_output, cache, *, out=None):
     """Gradients of :func:`scaled_dot_product_attention` with respect to query, key and value.
 
     Parameters
@@ -152,11 +153,14 @@ def scaled_dot_product_attention_backward(grad_output, cache):
         The gradient of the loss with respect to the attention output.
     cache : tuple
         The third value returned by the forward pass with ``return_cache=True``.
+    out : tuple of three numpy.ndarray, optional
+        Arrays (of the shapes of query, key and value) to write the gradients into, e.g.
+        strided views of one buffer, which saves gathering them afterwards.
 
     Returns
     -------
     grad_query, grad_key, grad_value : numpy.ndarray
-        Shapes of query, key and value.
+        Shapes of query, key and value (the arrays of ``out`` if given).
 
     See the chapter :doc:`/transformer`.
     """
@@ -166,18 +170,22 @@ def scaled_dot_product_attention_backward(grad_output, cache):
             f"{_SDPA}_backward: expected grad_output of shape {output.shape}, "
             f"got {grad_output.shape}"
         )
+    # A contiguous copy of a head-split (strided) gradient makes the products below faster.
+    grad_output = np.ascontiguousarray(grad_output)
     used = weights if keep is None else weights * keep
-    grad_value = np.swapaxes(used, -1, -2) @ grad_output  # (..., T_k, d_v)
+    out_q, out_k, out_v = (None, None, None) if out is None else out
+    grad_value = np.matmul(np.swapaxes(used, -1, -2), grad_output, out=out_v)  # (..., T_k, d_v)
     grad_weights = grad_output @ np.swapaxes(value, -1, -2)  # (..., T_q, T_k)
     if keep is not None:
         grad_weights *= keep
     # Softmax backward: dS = P * (dP - D), where D = rowsum(P * dP) = rowsum(dO * O): the
-    # second form costs T_q * d_v instead of T_q * T_k.
-    grad_weights -= np.sum(grad_output * output, axis=-1, keepdims=True)  # (..., T_q, 1)
-    grad_weights *= weights  # now dS, (..., T_q, T_k)
-    grad_query = grad_weights @ key  # (..., T_q, d)
-    grad_query *= scale
-    grad_key = np.swapaxes(grad_weights, -1, -2) @ query  # (..., T_k, d); query is scaled
+    # second form costs T_q * d_v instead of T_q * T_k (and einsum needs no dO * O temporary).
+    grad_weights -= np.einsum("...j,...j->...", grad_output, output)[..., None]  # (..., T_q, 1)
+    grad_weights *= weights  # now dS, (..., T_q, T_k), in place: no (T_q, T_k) temporary
+    grad_query = np.matmul(grad_weights, key, out=out_q)  # (..., T_q, d)
+    grad_query *= grad_query.dtype.type(scale)  # a float64 scale would make a float64 pass
+    # (..., T_k, d); the cached query is already scaled
+    grad_key = np.matmul(np.swapaxes(grad_weights, -1, -2), query, out=out_k)
     return grad_query, grad_key, grad_value
 
 
@@ -340,13 +348,19 @@ class MultiheadAttention(Module):
         W = self.in_proj_weight.data  # (3E, E)
         b = self.in_proj_bias.data if self.in_proj_bias is not None else None
         self_attention = query is key and key is value
+        # The products are taken on (N*T, E) matrices: one large matrix product is faster than
+        # NumPy's loop over N products of (T, E) matrices.
         if self_attention:
-            qkv = query @ W.T  # (N, T, 3E): one matrix product for all three projections
+            qkv = query.reshape(N * T_q, E) @ W.T  # (N*T, 3E): one product for all three
             if b is not None:
                 qkv += b
+            qkv = qkv.reshape(N, T_q, 3 * E)  # (N, T, 3E)
             q, k, v = qkv[..., :E], qkv[..., E : 2 * E], qkv[..., 2 * E :]
         else:
-            q, k, v = (x @ W[i * E : (i + 1) * E].T for i, x in enumerate((query, key, value)))
+            q, k, v = (
+                (x.reshape(-1, E) @ W[i * E : (i + 1) * E].T).reshape(x.shape)
+                for i, x in enumerate((query, key, value))
+            )  # (N, T, E) each
             if b is not None:
                 q, k, v = q + b[:E], k + b[E : 2 * E], v + b[2 * E :]
         # Split the heads: (N, T, E) -> (N, h, T, d), as strided views (no copy).
@@ -357,8 +371,8 @@ class MultiheadAttention(Module):
         heads, weights, sdpa_cache = scaled_dot_product_attention(
             q, k, v, mask, p, rng=self._rng, return_cache=True
         )  # (N, h, T_q, d), (N, h, T_q, T_k)
-        concat = heads.transpose(0, 2, 1, 3).reshape(N, T_q, E)  # (N, T_q, E)
-        output = self.out_proj(concat)
+        concat = heads.transpose(0, 2, 1, 3).reshape(N * T_q, E)  # (N*T_q, E)
+        output = self.out_proj(concat).reshape(N, T_q, E)
         self._cache = (query, key, value, self_attention, sdpa_cache)
         return output, (weights if need_weights else None)
 
@@ -378,16 +392,15 @@ class MultiheadAttention(Module):
                 f"MultiheadAttention: expected grad_output of shape {(N, T_q, E)}, "
                 f"got {grad_output.shape}"
             )
-        grad_concat = self.out_proj.backward(grad_output)  # (N, T_q, E)
+        grad_concat = self.out_proj.backward(grad_output.reshape(N * T_q, E))  # (N*T_q, E)
         grad_heads = grad_concat.reshape(N, T_q, h, d).transpose(0, 2, 1, 3)  # (N, h, T_q, d)
-        gq, gk, gv = scaled_dot_product_attention_backward(grad_heads, sdpa_cache)
         W = self.in_proj_weight.data
         if self_attention:
-            # Gather the three projection gradients into one (N*T, 3E) array: one product
-            # each for the weight gradient and the input gradients.
+            # The three projection gradients go straight into one (N*T, 3E) array, through
+            # head-split views of it: one product each for the weight and the input gradients.
             grad_qkv = np.empty((N, T_q, 3, h, d), dtype=W.dtype)  # (N, T, 3, h, d)
-            for i, g in enumerate((gq, gk, gv)):
-                grad_qkv[:, :, i] = g.transpose(0, 2, 1, 3)
+            views = tuple(grad_qkv[:, :, i].transpose(0, 2, 1, 3) for i in range(3))
+            scaled_dot_product_attention_backward(grad_heads, sdpa_cache, out=views)
             grad_qkv = grad_qkv.reshape(N * T_q, 3 * E)  # (N*T, 3E)
             self.in_proj_weight.grad += grad_qkv.T @ query.reshape(N * T_q, E)
             if self.in_proj_bias is not None:
@@ -396,6 +409,7 @@ class MultiheadAttention(Module):
                 (grad_qkv[:, i * E : (i + 1) * E] @ W[i * E : (i + 1) * E]).reshape(N, T_q, E)
                 for i in range(3)
             )
+        gq, gk, gv = scaled_dot_product_attention_backward(grad_heads, sdpa_cache)
         grads = []
         for i, (g, x, T) in enumerate(((gq, query, T_q), (gk, key, T_k), (gv, value, T_k))):
             g = g.transpose(0, 2, 1, 3).reshape(N * T, E)  # (N*T, E)

@@ -3,7 +3,8 @@
 Same organisation as :class:`nnbook.layers.rnn.RNN` (see that module's docstring): one product
 for the input projection of all steps, one gate product per step into preallocated buffers, and a
 backward loop that only carries the state gradients because every local derivative is computed
-before it, for all steps at once.
+before it, for all steps at once. The LSTM keeps its gates gate-major, (4, T, N, H), so that
+every gate is a contiguous block both within a step and over the whole sequence.
 
 See the chapter :doc:`/lstm`.
 """
@@ -108,28 +109,36 @@ class LSTM(_RNNBase):
 
     def _layer_forward(self, layer, inp, init):
         w_ih, w_hh, b_ih, b_hh = (p if p is None else p.data for p in self._params(layer))
-        T, N, _ = inp.shape
+        T, N, D = inp.shape
         H = self.hidden_size
-        gates = _project(w_ih, b_ih, inp, 4, H)  # (T, N, 4, H): pre-activations, then gates
-        if b_hh is not None:
-            gates += b_hh.reshape(4, H)
+        # The gate buffer is gate-major, (4, T, N, H): each gate of every step is one contiguous
+        # (T, N, H) block, so the whole-sequence passes of backward run over long contiguous
+        # rows, and so do the per-step operations on gates[k, t] (N, H).
+        gates = np.empty((4, T, N, H), dtype=inp.dtype)  # pre-activations, then i, f, g, o
+        w_by_gate = w_ih.reshape(4, H, D).transpose(0, 2, 1)  # (4, D, H): W_ih of each gate
+        np.matmul(inp.reshape(T * N, D), w_by_gate, out=gates.reshape(4, T * N, H))
+        if b_ih is not None:
+            gates += (b_ih + b_hh).reshape(4, 1, 1, H)  # both biases in one pass
         hs = np.empty((T + 1, N, H), dtype=inp.dtype)  # hs[t] = h_t, hs[0] = h0
         cs = np.empty((T + 1, N, H), dtype=inp.dtype)  # cs[t] = c_t, cs[0] = c0
         tanh_c = np.empty((T, N, H), dtype=inp.dtype)  # tanh(c_t) for t = 1..T
         hs[0], cs[0] = init
-        gh = np.empty((N, 4, H), dtype=inp.dtype)  # scratch: h_{t-1} W_hh^T
+        # W_hh^T of each gate, contiguous: the step's product is 4 (N, H) blocks that add into
+        # gates[:, t] without a strided pass.
+        w_hh_by_gate = np.ascontiguousarray(w_hh.reshape(4, H, H).transpose(0, 2, 1))  # (4, H, H)
+        gh = np.empty((4, N, H), dtype=inp.dtype)  # scratch: h_{t-1} W_hh^T, gate by gate
         ig = np.empty((N, H), dtype=inp.dtype)  # scratch: i * g
         with np.errstate(over="ignore"):  # exp(-z) = inf for z << 0 gives sigmoid(z) = 0
             for t in range(T):
-                a = gates[t]  # (N, 4, H)
-                np.matmul(hs[t], w_hh.T, out=gh.reshape(N, 4 * H))
+                a = gates[:, t]  # (4, N, H)
+                np.matmul(hs[t], w_hh_by_gate, out=gh)
                 a += gh
+                i, f, g, o = a  # each (N, H), contiguous
                 # One exp for all four gates: tanh(z) = 2 sigmoid(2z) - 1 gives g.
-                a[:, 2] *= 2
+                g *= 2
                 _sigmoid_(a)
-                a[:, 2] *= 2
-                a[:, 2] -= 1
-                i, f, g, o = a[:, 0], a[:, 1], a[:, 2], a[:, 3]  # each (N, H)
+                g *= 2
+                g -= 1
                 np.multiply(f, cs[t], out=cs[t + 1])
                 np.multiply(i, g, out=ig)
                 cs[t + 1] += ig  # c_t = f c_{t-1} + i g
@@ -140,39 +149,41 @@ class LSTM(_RNNBase):
     def _layer_backward(self, layer, cache, grad_out, grad_final):
         inp, gates, hs, cs, tanh_c = cache
         w_hh = self._params(layer)[1].data
-        T, N, _, H = gates.shape
-        i, f, g, o = (gates[:, :, k] for k in range(4))  # each (T, N, H)
-        # Local derivatives for all steps at once: d(pre-activation of gate) = dc * local[:3]
-        # for i, f, g and dh * local[3] for o; and dc_t gets dh_t * through_h.
-        # Written in place, without temporaries: these passes over (T, N, H) arrays are
-        # limited by memory traffic, not arithmetic.
+        _, T, N, H = gates.shape
+        i, f, g, o = gates  # each (T, N, H), contiguous
+        # Local derivatives for all steps at once: d(pre-activation of gate) = dc * local
+        # for i, f, g and dh * local for o; and dc_t gets dh_t * through_h. ``d_pre`` is
+        # step-major, (T, N, 4, H) like torch's weight rows, so that d_pre[t] is the (N, 4H)
+        # matrix of the step's product with W_hh. It first holds the local derivatives and the
+        # loop multiplies them in place: one (T, N, 4, H) buffer instead of two, as a fresh
+        # large buffer costs more in page faults than these passes cost in arithmetic. Each
+        # derivative is built in a contiguous (T, N, H) scratch; only its last factor is
+        # written, strided, into d_pre.
+        d_pre = np.empty((T, N, 4, H), dtype=gates.dtype)
         through_h = np.square(tanh_c)  # (T, N, H)
         np.subtract(1, through_h, out=through_h)
         through_h *= o  # o (1 - tanh^2 c_t)
-        local = np.empty((T, N, 4, H), dtype=gates.dtype)
-        l_i, l_f, l_g, l_o = (local[:, :, k] for k in range(4))  # each (T, N, H)
-        np.subtract(1, i, out=l_i)
-        l_i *= i
-        l_i *= g  # i (1 - i) g
-        np.subtract(1, f, out=l_f)
-        l_f *= f
-        l_f *= cs[:-1]  # f (1 - f) c_{t-1}
-        np.square(g, out=l_g)
-        np.subtract(1, l_g, out=l_g)
-        l_g *= i  # (1 - g^2) i
-        np.subtract(1, o, out=l_o)
-        l_o *= o
-        l_o *= tanh_c  # o (1 - o) tanh c_t
-        d_pre = np.empty_like(local)  # (T, N, 4, H)
+        scratch = np.empty_like(tanh_c)  # (T, N, H)
+        np.subtract(1, i, out=scratch)
+        scratch *= i
+        np.multiply(scratch, g, out=d_pre[:, :, 0])  # i (1 - i) g
+        np.subtract(1, f, out=scratch)
+        scratch *= f
+        np.multiply(scratch, cs[:-1], out=d_pre[:, :, 1])  # f (1 - f) c_{t-1}
+        np.square(g, out=scratch)
+        np.subtract(1, scratch, out=scratch)
+        np.multiply(scratch, i, out=d_pre[:, :, 2])  # (1 - g^2) i
+        np.subtract(1, o, out=scratch)
+        scratch *= o
+        np.multiply(scratch, tanh_c, out=d_pre[:, :, 3])  # o (1 - o) tanh c_t
         dh, dc = grad_final  # (N, H) each: gradients arriving from step t+1
-        dh_t = np.empty_like(dh)
-        scratch = np.empty_like(dh)
+        dh_t = scratch[0]  # (N, H) scratch, reused
         for t in reversed(range(T)):
             np.add(grad_out[t], dh, out=dh_t)  # all of dL/dh_t: from above and from t+1
-            np.multiply(dh_t, through_h[t], out=scratch)
-            dc += scratch  # all of dL/dc_t
-            np.multiply(dc[:, None, :], local[t, :, :3], out=d_pre[t, :, :3])  # i, f, g
-            np.multiply(dh_t, local[t, :, 3], out=d_pre[t, :, 3])  # o
+            # All of dL/dc_t; through_h[t], not needed again, holds the product.
+            dc += np.multiply(dh_t, through_h[t], out=through_h[t])
+            d_pre[t, :, :3] *= dc[:, None, :]  # i, f, g
+            d_pre[t, :, 3] *= dh_t  # o
             dc *= f[t]  # dL/dc_{t-1}: the cell state's path only multiplies by f
             np.matmul(d_pre[t].reshape(N, 4 * H), w_hh, out=dh)  # dL/dh_{t-1}
         return self._accumulate(layer, inp, hs, d_pre, d_pre), (dh, dc)
