@@ -109,11 +109,17 @@ class MaxPool2d(_Pool2d):
         )
         nan_window = np.isnan(out)
         routed = nan_window.copy()  # windows holding a NaN are routed below, not by equality
+        # Without overlap every input element lies in exactly one window, so each offset's
+        # gradient can be written straight into its (still zero) view: no temporary, no add.
+        overlap = any(k > s for k, s in zip(self.kernel_size, self.stride, strict=True))
         for xs, gs in pairs:  # scan order: the first maximal element takes the gradient
             hit = xs == out
             np.greater(hit, routed, out=hit)  # a hit, and its window not routed yet
             routed |= hit
-            gs += grad_output * hit
+            if overlap:
+                gs += grad_output * hit
+            else:
+                np.multiply(grad_output, hit, out=gs)
         if nan_window.any():
             # torch keeps the last NaN it meets: scan the offsets backwards, take the first.
             pending = nan_window
