@@ -152,7 +152,7 @@ def _chapter_section(app, what, name, obj, options, lines):
 
 
 # -- Chapter downloads ----------------------------------------------------------------------------
-def _is_notebook(app, docname: str) -> bool:
+def _is_notebook(docname: str) -> bool:
     path = DOCS / f"{docname}.md"
     return path.is_file() and "format_name: myst" in path.read_text(encoding="utf-8")[:500]
 
@@ -192,7 +192,7 @@ def _page_context(app, pagename, templatename, context, doctree):
     context["metatags"] = context.get("metatags", "") + (
         f'\n<meta name="description" content="{html.escape(description, quote=True)}" />'
     )
-    if doctree is None or not _is_notebook(app, pagename):
+    if doctree is None or not _is_notebook(pagename):
         return
     _write_downloads(app, pagename)
     name = Path(pagename).name

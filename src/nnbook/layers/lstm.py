@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .rnn import _project, _RNNBase, _sigmoid_
+from .rnn import _HiddenStateRNN, _project, _RNNBase, _sigmoid_
 
 
 class LSTM(_RNNBase):
@@ -189,7 +189,7 @@ class LSTM(_RNNBase):
         return self._accumulate(layer, inp, hs, d_pre, d_pre), (dh, dc)
 
 
-class GRU(_RNNBase):
+class GRU(_HiddenStateRNN):
     """A multi-layer gated recurrent unit network, as ``torch.nn.GRU(batch_first=True)``.
 
     Parameters
@@ -233,31 +233,6 @@ class GRU(_RNNBase):
     """
 
     num_gates = 3
-
-    def __init__(
-        self,
-        input_size,
-        hidden_size,
-        num_layers=1,
-        bias=True,
-        batch_first=True,
-        *,
-        rng=None,
-        dtype=np.float64,
-    ):
-        super().__init__(
-            input_size, hidden_size, num_layers, bias, batch_first, rng=rng, dtype=dtype
-        )
-        self.grad_h0 = None
-
-    def forward(self, x, h0=None):
-        output, (h_n,) = self._forward(x, (h0,))
-        return output, h_n
-
-    def backward(self, grad_output, grad_h_n=None):
-        grad_x, grad_init = self._backward(grad_output, (grad_h_n,))
-        self.grad_h0 = None if grad_init is None else grad_init[0]
-        return grad_x
 
     def _layer_forward(self, layer, inp, init):
         w_ih, w_hh, b_ih, b_hh = (p if p is None else p.data for p in self._params(layer))

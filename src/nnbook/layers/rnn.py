@@ -201,7 +201,40 @@ def _project(w_ih, b_ih, inp, num_gates, hidden_size):
     return pre
 
 
-class RNN(_RNNBase):
+class _HiddenStateRNN(_RNNBase):
+    """The calling convention of the RNN and the GRU, whose only state is ``h``.
+
+    ``forward(x, h0=None) -> (output, h_n)``; ``backward(grad_output, grad_h_n=None) -> grad_x``,
+    leaving the gradient of ``h0`` in ``grad_h0``.
+    """
+
+    def __init__(
+        self,
+        input_size,
+        hidden_size,
+        num_layers=1,
+        bias=True,
+        batch_first=True,
+        *,
+        rng=None,
+        dtype=np.float64,
+    ):
+        super().__init__(
+            input_size, hidden_size, num_layers, bias, batch_first, rng=rng, dtype=dtype
+        )
+        self.grad_h0 = None
+
+    def forward(self, x, h0=None):
+        output, (h_n,) = self._forward(x, (h0,))
+        return output, h_n
+
+    def backward(self, grad_output, grad_h_n=None):
+        grad_x, grad_init = self._backward(grad_output, (grad_h_n,))
+        self.grad_h0 = None if grad_init is None else grad_init[0]
+        return grad_x
+
+
+class RNN(_HiddenStateRNN):
     """A multi-layer Elman RNN over a batch of sequences, as ``torch.nn.RNN(batch_first=True)``.
 
     Parameters
@@ -281,16 +314,6 @@ class RNN(_RNNBase):
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"RNN: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
         self.nonlinearity = nonlinearity
-        self.grad_h0 = None
-
-    def forward(self, x, h0=None):
-        output, (h_n,) = self._forward(x, (h0,))
-        return output, h_n
-
-    def backward(self, grad_output, grad_h_n=None):
-        grad_x, grad_init = self._backward(grad_output, (grad_h_n,))
-        self.grad_h0 = None if grad_init is None else grad_init[0]
-        return grad_x
 
     def _layer_forward(self, layer, inp, init):
         w_ih, w_hh, b_ih, b_hh = (p if p is None else p.data for p in self._params(layer))
