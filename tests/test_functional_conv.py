@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from torch_helpers import to_torch
 
-from nnbook.functional import col2im, conv2d_naive, conv_output_size, im2col
+from nnbook.functional import _LONG_ROW, col2im, conv2d_naive, conv_output_size, im2col
 
 # (kernel_size, stride, padding): square and non-square, stride 1 and 2, padding 0, 1 and 2.
 GEOMETRIES = [
@@ -51,11 +51,28 @@ def test_conv_output_size_errors():
 def test_im2col_small_example():
     x = np.arange(9.0).reshape(1, 1, 3, 3)
     cols = im2col(x, 2)
-    assert cols.shape == (1, 4, 4)  # 4 kernel offsets x 4 windows
+    assert cols.shape == (4, 4)  # 4 kernel offsets x 4 windows
     # Row (i, j) lists x[u + i, v + j] over the windows (u, v) in row-major order.
-    np.testing.assert_array_equal(cols[0, 0], [0, 1, 3, 4])
-    np.testing.assert_array_equal(cols[0, 3], [4, 5, 7, 8])
-    np.testing.assert_array_equal(cols[0, :, 0], [0, 1, 3, 4])  # the first window, flattened
+    np.testing.assert_array_equal(cols[0], [0, 1, 3, 4])
+    np.testing.assert_array_equal(cols[3], [4, 5, 7, 8])
+    np.testing.assert_array_equal(cols[:, 0], [0, 1, 3, 4])  # the first window, flattened
+
+
+def test_im2col_puts_the_samples_side_by_side(rng):
+    x = rng.standard_normal((3, 2, 5, 4))
+    cols = im2col(x, 3, 1, 1)
+    assert cols.shape == (2 * 9, 3 * 5 * 4)
+    for n in range(3):
+        np.testing.assert_array_equal(cols[:, n * 20 : (n + 1) * 20], im2col(x[n : n + 1], 3, 1, 1))
+
+
+def _unfold_layout(cols, n):
+    """im2col's (C kH kW, N L) matrix in torch.nn.functional.unfold's (N, C kH kW, L) layout."""
+    return cols.reshape(cols.shape[0], n, -1).transpose(1, 0, 2)
+
+
+def _from_unfold_layout(cols):
+    return cols.transpose(1, 0, 2).reshape(cols.shape[1], -1)
 
 
 @pytest.mark.parametrize(("kernel", "stride", "padding"), GEOMETRIES)
@@ -64,11 +81,28 @@ def test_im2col_and_col2im_match_torch_unfold_and_fold(kernel, stride, padding, 
     x = rng.standard_normal((2, 3, 6, 7))
     expected = torch.nn.functional.unfold(to_torch(x), kernel, padding=padding, stride=stride)
     cols = im2col(x, kernel, stride, padding)
-    np.testing.assert_array_equal(cols, expected.numpy())
-    g = rng.standard_normal(cols.shape)
+    np.testing.assert_array_equal(_unfold_layout(cols, 2), expected.numpy())
+    g = rng.standard_normal(expected.shape)
     folded = torch.nn.functional.fold(to_torch(g), (6, 7), kernel, padding=padding, stride=stride)
     np.testing.assert_allclose(
-        col2im(g, x.shape, kernel, stride, padding), folded.numpy(), rtol=1e-13, atol=1e-13
+        col2im(_from_unfold_layout(g), x.shape, kernel, stride, padding),
+        folded.numpy(),
+        rtol=1e-13,
+        atol=1e-13,
+    )
+
+
+@pytest.mark.parametrize(
+    ("kernel", "stride", "padding"), [(3, 1, 0), ((3, 2), (2, 1), 1), (5, 2, 2)]
+)
+def test_im2col_matches_torch_unfold_on_long_rows(kernel, stride, padding, rng):
+    # Output rows of 20 or more numbers take im2col's one-copy path; the tests above, two copies.
+    torch = pytest.importorskip("torch")
+    x = rng.standard_normal((2, 3, 5, 44))
+    expected = torch.nn.functional.unfold(to_torch(x), kernel, padding=padding, stride=stride)
+    assert expected.shape[2] // 3 >= _LONG_ROW  # 3 output rows in each case
+    np.testing.assert_array_equal(
+        _unfold_layout(im2col(x, kernel, stride, padding), 2), expected.numpy()
     )
 
 
@@ -85,13 +119,15 @@ def test_col2im_is_the_adjoint_of_im2col(kernel, stride, padding, rng):
 
 def test_im2col_writes_into_out_and_checks_it(rng):
     x = rng.standard_normal((2, 3, 5, 5))
-    out = np.empty((2, 27, 9))
+    out = np.empty((27, 18))
     assert im2col(x, 3, out=out) is out
     np.testing.assert_array_equal(out, im2col(x, 3))
     with pytest.raises(ValueError, match=r"out must be a C-contiguous float64 array of shape"):
-        im2col(x, 3, out=np.empty((2, 27, 10)))
+        im2col(x, 3, out=np.empty((27, 19)))
     with pytest.raises(ValueError, match="out must be"):
-        im2col(x, 3, out=np.empty((2, 27, 9), dtype=np.float32))
+        im2col(x, 3, out=np.empty((27, 18), dtype=np.float32))
+    with pytest.raises(ValueError, match="out must be"):
+        im2col(x, 3, out=np.empty((18, 27)).T)
 
 
 def test_im2col_col2im_errors(rng):
@@ -103,8 +139,8 @@ def test_im2col_col2im_errors(rng):
         r"kernel size 5 is larger than the padded input",
     ):
         im2col(rng.standard_normal((1, 1, 4, 4)), 5)
-    with pytest.raises(ValueError, match=r"col2im: expected cols of shape \(1, 9, 4\), got"):
-        col2im(np.zeros((1, 9, 5)), (1, 1, 4, 4), 3)
+    with pytest.raises(ValueError, match=r"col2im: expected cols of shape \(9, 4\), got"):
+        col2im(np.zeros((9, 5)), (1, 1, 4, 4), 3)
     with pytest.raises(TypeError, match="kernel_size must be an int or a pair of ints"):
         im2col(rng.standard_normal((1, 1, 4, 4)), (1, 2, 3))
 
@@ -119,10 +155,9 @@ def test_naive_oracle_matches_torch_and_the_matmul_form(kernel, stride, padding,
     naive = conv2d_naive(x, w, b, stride, padding)
     expected = torch.nn.functional.conv2d(to_torch(x), to_torch(w), to_torch(b), stride, padding)
     np.testing.assert_allclose(naive, expected.numpy(), rtol=1e-12, atol=1e-12)
-    matmul = np.matmul(w.reshape(4, -1), im2col(x, kernel, stride, padding))  # (N, C_out, L)
-    np.testing.assert_allclose(
-        matmul.reshape(naive.shape) + b[:, None, None], naive, rtol=1e-12, atol=1e-12
-    )
+    matmul = np.matmul(w.reshape(4, -1), im2col(x, kernel, stride, padding))  # (C_out, N L)
+    matmul = matmul.reshape(4, 2, *naive.shape[2:]).transpose(1, 0, 2, 3)  # (N, C_out, Ho, Wo)
+    np.testing.assert_allclose(matmul + b[:, None, None], naive, rtol=1e-12, atol=1e-12)
 
 
 def test_naive_oracle_errors(rng):

@@ -1,4 +1,4 @@
-"""The 2-D convolution layer, computed as one matrix product per batch via im2col."""
+"""The 2-D convolution layer, computed for the whole batch as one matrix product via im2col."""
 
 from __future__ import annotations
 
@@ -47,24 +47,25 @@ class Conv2d(Module):
         y_{n,o,u,v} = b_o + \\sum_{c=1}^{C_{in}} \\sum_{i=1}^{k_H} \\sum_{j=1}^{k_W}
         w_{o,c,i,j}\\, x^{\\text{pad}}_{n,c,\\,u s_H + i,\\,v s_W + j}
 
-    With the columns :math:`X_n = \\mathrm{im2col}(x)_n` of shape
-    :math:`(C_{in} k_H k_W, H_{out} W_{out})` and :math:`W` flattened to
-    :math:`(C_{out}, C_{in} k_H k_W)`, the forward pass is :math:`Y_n = W X_n + b`. Writing
-    :math:`G_n = \\partial L / \\partial Y_n`, the backward pass is
+    With the columns :math:`X = \\mathrm{im2col}(x)` of shape
+    :math:`(C_{in} k_H k_W, N H_{out} W_{out})`, one per output position of every sample, and
+    :math:`W` flattened to :math:`(C_{out}, C_{in} k_H k_W)`, the forward pass is the single
+    product :math:`Y = W X + b`. Writing :math:`G = \\partial L / \\partial Y`, of the shape of
+    :math:`Y`, the backward pass is
 
     .. math::
 
-        \\frac{\\partial L}{\\partial W} = \\sum_n G_n X_n^\\top, \\qquad
-        \\frac{\\partial L}{\\partial b_o} = \\sum_{n,u,v} G_{n,o,u,v}, \\qquad
-        \\frac{\\partial L}{\\partial x} = \\mathrm{col2im}(W^\\top G_n).
+        \\frac{\\partial L}{\\partial W} = G X^\\top, \\qquad
+        \\frac{\\partial L}{\\partial b_o} = \\sum_{n,u,v} G_{o,(n,u,v)}, \\qquad
+        \\frac{\\partial L}{\\partial x} = \\mathrm{col2im}(W^\\top G).
 
-    The weight gradient is a sum over every position because the same kernel is used at every
-    position (weight sharing); ``col2im`` adds up the contributions of overlapping windows.
-    The columns are kept from forward to backward. The large scratch arrays (the columns, the
-    padded input, the gradient buffers) are kept between calls of the same shape rather than
-    allocated, padded and zeroed anew at every step. For stride 1 the backward pass lays the
-    column gradient out so that ``col2im`` becomes a few long contiguous adds
-    (``_input_grad_stride1``).
+    The product :math:`G X^\\top` sums over every position of every sample because the same
+    kernel is used at every position (weight sharing); ``col2im`` adds up the contributions of
+    overlapping windows. The columns are kept from forward to backward. The large scratch
+    arrays (the columns, the padded input, the gradient buffers) are kept between calls of the
+    same shape rather than allocated, padded and zeroed anew at every step. For stride 1 the
+    backward pass lays the column gradient out so that ``col2im`` becomes a few long contiguous
+    adds (``_input_grad_stride1``).
 
     See the chapter :doc:`/cnn`.
     """
@@ -127,67 +128,72 @@ class Conv2d(Module):
             padded = self._buffer("x_padded", (n, c, h + 2 * ph, w + 2 * pw))
             padded[:, :, ph : ph + h, pw : pw + w] = x  # (N, C_in, H + 2pH, W + 2pW)
             x = padded
-        shape = (n, self.weight.data[0].size, h_out * w_out)  # (N, C_in kH kW, H_out W_out)
+        shape = (self.weight.data[0].size, n * h_out * w_out)  # (C_in kH kW, N H_out W_out)
         self._cols = im2col(x, self.kernel_size, self.stride, 0, out=self._buffer("cols", shape))
         self._x_shape = (n, c, h, w)
         self._y_shape = (n, self.out_channels, h_out, w_out)
         weight = self.weight.data.reshape(self.out_channels, -1)  # (C_out, C_in kH kW)
-        y = np.matmul(weight, self._cols)  # (N, C_out, H_out W_out)
-        if self.bias is not None:
-            y += self.bias.data[:, None]
-        return y.reshape(self._y_shape)
+        y = np.matmul(weight, self._cols, out=self._buffer("y", (self.out_channels, shape[1])))
+        y = y.reshape(self.out_channels, n, h_out * w_out).transpose(1, 0, 2)  # (N, C_out, L)
+        out = np.empty((n, self.out_channels, h_out * w_out), dtype=y.dtype)
+        if self.bias is None:
+            np.copyto(out, y)
+        else:
+            np.add(y, self.bias.data[:, None], out=out)  # the transpose and the bias in one pass
+        return out.reshape(self._y_shape)
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
         x_shape = self._require_cache(self._x_shape)
         cols = self._cols
-        n, _, length = cols.shape
         check_array(self, grad_output, name="grad_output", dtype=self.weight.dtype)
         if grad_output.shape != self._y_shape:
             raise ValueError(
                 f"Conv2d: expected grad_output of shape {self._y_shape} (the "
                 f"output's), got {grad_output.shape}"
             )
-        g = grad_output.reshape(n, self.out_channels, length)  # (N, C_out, H_out W_out)
-        # sum_n G_n X_n^T: a batch of products, then a sum over the batch.
-        grad_w = np.matmul(g, cols.transpose(0, 2, 1)).sum(axis=0)  # (C_out, C_in kH kW)
-        self.weight.grad += grad_w.reshape(self.weight.shape)
+        n, c_out, h_out, w_out = grad_output.shape
+        # Channels first, like the columns of Y: G is (C_out, N H_out W_out).
+        g_image = self._buffer("g", (c_out, n, h_out, w_out))
+        np.copyto(g_image, grad_output.transpose(1, 0, 2, 3))
+        g = g_image.reshape(c_out, -1)  # (C_out, N H_out W_out)
+        # G X^T: one product sums over every position of every sample.
+        self.weight.grad += np.matmul(g, cols.T).reshape(self.weight.shape)
         if self.bias is not None:
-            self.bias.grad += g.sum(axis=(0, 2))
+            self.bias.grad += g.sum(axis=1)
         if self.stride == (1, 1):
-            return self._input_grad_stride1(grad_output)
+            return self._input_grad_stride1(g_image)
         weight = self.weight.data.reshape(self.out_channels, -1)
         dcols = np.matmul(weight.T, g, out=self._buffer("dcols", cols.shape))  # like cols
         return col2im(dcols, x_shape, self.kernel_size, self.stride, self.padding)  # (N,C,H,W)
 
-    def _input_grad_stride1(self, grad_output: np.ndarray) -> np.ndarray:
+    def _input_grad_stride1(self, g: np.ndarray) -> np.ndarray:
         """:math:`\\partial L / \\partial x` for stride 1, with :math:`k_H k_W` long shifted adds.
 
-        ``col2im`` adds the column gradient :math:`W^\\top G_n` back onto the padded image, one
+        ``col2im`` adds the column gradient :math:`W^\\top G` back onto the padded images, one
         kernel offset :math:`(i, j)` at a time. With one column per output position, each add is
-        made of :math:`C_{in} H_{out}` runs of only :math:`W_{out}` numbers per sample (10 in
-        LeNet's second layer), and NumPy spends its time starting runs rather than adding. So
-        lay the gradient out like the padded input instead: the gradient of output
-        :math:`(u, v)` sits at pixel :math:`(u, v)` of an :math:`H_p \\times W_p` image that is
-        zero elsewhere, and the images of every channel and sample lie end to end. Kernel
-        offset :math:`(i, j)` then moves every contribution by the same :math:`i W_p + j`
-        places, so its add is one slice for the whole batch. The zeros cost
-        :math:`H_p W_p / (H_{out} W_{out})` times the multiply-adds of :math:`W^\\top G`;
-        wherever a shift carries them, they add zero.
+        made of :math:`C_{in} N H_{out}` runs of only :math:`W_{out}` numbers (10 in LeNet's
+        second layer), and NumPy spends its time starting runs rather than adding. So lay the
+        gradient out like the padded input instead: the gradient of output :math:`(u, v)` sits
+        at pixel :math:`(u, v)` of an :math:`H_p \\times W_p` image that is zero elsewhere, and
+        the images of every channel and sample lie end to end. Kernel offset :math:`(i, j)` then
+        moves every contribution by the same :math:`i W_p + j` places, so its add is one slice
+        for the whole batch. The zeros cost :math:`H_p W_p / (H_{out} W_{out})` times the
+        multiply-adds of :math:`W^\\top G`; wherever a shift carries them, they add zero.
+
+        ``g`` is :math:`G` as images, channels first: shape (C_out, N, H_out, W_out).
         """
         n, c, h, w = self._x_shape
         (kh, kw), (ph, pw) = self.kernel_size, self.padding
-        _, c_out, h_out, w_out = grad_output.shape
+        c_out, _, h_out, w_out = g.shape  # (C_out, N, H_out, W_out)
         hp, wp = h + 2 * ph, w + 2 * pw
-        # Channels first, then samples: the whole batch becomes the columns of ONE product, which
-        # BLAS runs far better than N products with an inner dimension of only C_out.
-        g = self._buffer("g_padded", (c_out, n, hp, wp))  # zero outside [:h_out, :w_out]
-        g[:, :, :h_out, :w_out] = grad_output.transpose(1, 0, 2, 3)
+        g_padded = self._buffer("g_padded", (c_out, n, hp, wp))  # zero outside [:h_out, :w_out]
+        g_padded[:, :, :h_out, :w_out] = g
         # Rows ordered (i, j, c): the rows of one kernel offset form one block.
         weight = self.weight.data.transpose(2, 3, 1, 0).reshape(kh * kw * c, c_out)
         size = c * n * hp * wp
         dcols = np.matmul(
             weight,
-            g.reshape(c_out, n * hp * wp),
+            g_padded.reshape(c_out, n * hp * wp),
             out=self._buffer("dcols_padded", (kh * kw * c, n * hp * wp)),
         ).reshape(kh, kw, size)  # laid out like grad below: (C_in, N, H_p, W_p) per offset
         grad = self._buffer("grad_padded", (c, n, hp, wp))
