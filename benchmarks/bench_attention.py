@@ -7,7 +7,7 @@ Run alone: ``python benchmarks/bench_attention.py``.
 from __future__ import annotations
 
 import numpy as np
-from timing import best_of, row
+from timing import best_interleaved, row
 
 import nnbook
 from nnbook.functional import softmax
@@ -65,42 +65,45 @@ def run(repeat: int = 5) -> list[dict]:
     def naive_step():
         return naive_mha(x, w_in, b_in, w_out, b_out, grad)
 
-    rows = [
-        row(BENCH, CASE, "nnbook", best_of(nnbook_step, repeat)),
-        row(BENCH, CASE, "naive", best_of(naive_step, max(1, repeat // 2))),
-    ]
+    steps = {"nnbook": nnbook_step, "naive": naive_step}
     try:
         import torch
     except ImportError:
-        return rows
-    tmha = torch.nn.MultiheadAttention(E, H, batch_first=True)
-    tx = torch.from_numpy(x).requires_grad_(True)
-    tgrad = torch.from_numpy(grad)
+        torch = None
+    if torch is not None:
+        tmha = torch.nn.MultiheadAttention(E, H, batch_first=True)
+        tx = torch.from_numpy(x).requires_grad_(True)
+        tgrad = torch.from_numpy(grad)
 
-    def torch_step(need_weights):
-        tmha.zero_grad()
-        tx.grad = None
-        out, _ = tmha(tx, tx, tx, need_weights=need_weights, average_attn_weights=False)
-        out.backward(tgrad)
+        def torch_step(need_weights):
+            tmha.zero_grad()
+            tx.grad = None
+            out, _ = tmha(tx, tx, tx, need_weights=need_weights, average_attn_weights=False)
+            out.backward(tgrad)
 
-    rows.append(
-        row(
-            BENCH,
-            CASE,
-            "torch",
-            best_of(lambda: torch_step(True), repeat),
-            note="need_weights=True, per-head weights (the same work as nnbook)",
+        steps["torch"] = lambda: torch_step(True)
+        steps["torch fused"] = lambda: torch_step(False)
+    best = best_interleaved(steps, repeat)
+    rows = [row(BENCH, CASE, "nnbook", best["nnbook"]), row(BENCH, CASE, "naive", best["naive"])]
+    if torch is not None:
+        rows.append(
+            row(
+                BENCH,
+                CASE,
+                "torch",
+                best["torch"],
+                note="need_weights=True, per-head weights (the same work as nnbook)",
+            )
         )
-    )
-    rows.append(
-        row(
-            BENCH,
-            CASE + " (torch fused SDPA)",
-            "torch",
-            best_of(lambda: torch_step(False), repeat),
-            note="need_weights=False: torch's fused attention kernel, no weights",
+        rows.append(
+            row(
+                BENCH,
+                CASE + " (torch fused SDPA)",
+                "torch",
+                best["torch fused"],
+                note="need_weights=False: torch's fused attention kernel, no weights",
+            )
         )
-    )
     return rows
 
 

@@ -13,7 +13,7 @@ mean something even on a busy machine.
 from __future__ import annotations
 
 import numpy as np
-from timing import best_of, row
+from timing import best_interleaved, best_of, row
 
 import nnbook
 from nnbook.functional import conv2d_naive
@@ -30,15 +30,6 @@ POOL_CASES = [(64, 16, 28, 28), (32, 64, 32, 32)]
 MATMUL_SIZE = 2048
 MATMUL_CASE = f"float32 matmul {MATMUL_SIZE}x{MATMUL_SIZE}"
 ROUNDS = 3
-
-
-def _best_interleaved(steps: dict, repeat: int, rounds: int = ROUNDS) -> dict:
-    """The best time of each function in ``steps``, timing them in turn ``rounds`` times."""
-    best = dict.fromkeys(steps, float("inf"))
-    for _ in range(rounds):
-        for key, step in steps.items():
-            best[key] = min(best[key], best_of(step, repeat=repeat))
-    return best
 
 
 def _matmul_step(rng) -> dict:
@@ -144,7 +135,7 @@ def run(repeat: int = 5) -> list[dict]:
         name, pool_steps = _maxpool_steps(rng, torch, shape)
         pool_names.append(name)
         steps |= pool_steps
-    best = _best_interleaved(steps, repeat)
+    best = best_interleaved(steps, repeat, ROUNDS)
 
     seconds = best[(MATMUL_CASE, "matmul")]
     matmul_gflops = 2 * MATMUL_SIZE**3 / seconds / 1e9

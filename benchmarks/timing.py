@@ -21,6 +21,20 @@ def best_of(fn: Callable[[], object], repeat: int = 5, warmup: int = 1) -> float
     return min(times)
 
 
+def best_interleaved(steps: dict, repeat: int, rounds: int = 3) -> dict:
+    """The best time of each function in ``steps`` (a dict), timing them in turn ``rounds`` times.
+
+    The machine may be shared, and its speed changes from one second to the next. Timing the
+    functions round after round gives each the same chances, so the ratios between them mean
+    something even on a busy machine.
+    """
+    best = dict.fromkeys(steps, float("inf"))
+    for _ in range(rounds):
+        for key, step in steps.items():
+            best[key] = min(best[key], best_of(step, repeat=repeat))
+    return best
+
+
 def row(benchmark: str, case: str, impl: str, seconds: float, **extra) -> dict:
     """One line of the results table."""
     return {"benchmark": benchmark, "case": case, "impl": impl, "seconds": seconds, **extra}

@@ -197,13 +197,14 @@ class Conv2d(Module):
             out=self._buffer("dcols_padded", (kh * kw * c, n * hp * wp)),
         ).reshape(kh, kw, size)  # laid out like grad below: (C_in, N, H_p, W_p) per offset
         grad = self._buffer("grad_padded", (c, n, hp, wp))
-        grad.fill(0)
         flat = grad.reshape(size)  # a view: the adds land in grad
+        np.copyto(flat, dcols[0, 0])  # offset (0, 0) shifts nothing: it starts the sum
         for i in range(kh):
             for j in range(kw):
                 shift = i * wp + j
-                # The last `shift` numbers would fall off the end; they come from zeros of g.
-                flat[shift:] += dcols[i, j, : size - shift]
+                if shift:
+                    # The last `shift` numbers would fall off the end; they come from zeros of g.
+                    flat[shift:] += dcols[i, j, : size - shift]
         return grad[:, :, ph : ph + h, pw : pw + w].transpose(1, 0, 2, 3).copy()  # (N, C, H, W)
 
     def extra_repr(self) -> str:
