@@ -90,6 +90,17 @@ def test_max_pool_tie_goes_to_the_first_element_in_scan_order():
     np.testing.assert_array_equal(pool.backward(np.ones((1, 1, 2, 2))), expected)
 
 
+def test_max_pool_routes_through_kernels_with_more_than_256_offsets():
+    # 17 x 17 = 289 offsets: the recorded winner needs more than 8 bits.
+    x = np.zeros((1, 1, 17, 17))
+    x[0, 0, 16, 15] = 1.0  # offset 16 * 17 + 15 = 287
+    pool = nnbook.MaxPool2d(17)
+    assert pool(x).item() == 1.0
+    expected = np.zeros_like(x)
+    expected[0, 0, 16, 15] = 2.5
+    np.testing.assert_array_equal(pool.backward(np.full((1, 1, 1, 1), 2.5)), expected)
+
+
 @pytest.mark.parametrize(("kernel", "stride", "padding"), CONFIGS)
 def test_max_pool_ties_match_torch(kernel, stride, padding, rng):
     torch = pytest.importorskip("torch")

@@ -82,20 +82,30 @@ class MaxPool2d(_Pool2d):
     See the chapter :doc:`/cnn`.
     """
 
+    def __init__(self, kernel_size, stride=None, padding=0):
+        super().__init__(kernel_size, stride, padding)
+        self._winner = None  # the offset of each window's maximum, from forward to backward
+
     def forward(self, x: np.ndarray) -> np.ndarray:
         _, _, _, out_size = self._check(x)
         xp = self._pad(x, -np.inf)  # (N, C, H + 2pH, W + 2pW)
         windows = self._windows(xp, out_size)
-        out = next(windows)
-        out = out.copy()  # (N, C, H_out, W_out)
-        for view in windows:
+        out = next(windows).copy()  # (N, C, H_out, W_out)
+        # The offset (in scan order) of each window's maximum, for the backward pass.
+        offsets = self.kernel_size[0] * self.kernel_size[1]
+        winner = np.zeros(out.shape, dtype=np.min_scalar_type(offsets - 1))
+        for k, view in enumerate(windows, start=1):
+            # Strictly greater: on a tie the earlier offset keeps the window, as in torch. As k
+            # only grows, a maximum with k * wins records the last offset that won.
+            wins = np.greater(view, out)
+            np.maximum(winner, np.multiply(wins, k, dtype=winner.dtype), out=winner)
             np.maximum(out, view, out=out)  # NaN propagates, as in torch
-        self._x, self._out = x, out
+        self._x, self._out, self._winner = x, out, winner
         return out
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
         x = self._require_cache(self._x)
-        out = self._out
+        out, winner = self._out, self._winner
         check_array(self, grad_output, name="grad_output", dtype=out.dtype)
         if grad_output.shape != out.shape:
             raise ValueError(
@@ -104,26 +114,25 @@ class MaxPool2d(_Pool2d):
             )
         xp = self._pad(x, -np.inf)
         grad = np.zeros(xp.shape, dtype=x.dtype)  # (N, C, H + 2pH, W + 2pW)
-        pairs = list(
-            zip(self._windows(xp, out.shape[2:]), self._windows(grad, out.shape[2:]), strict=True)
-        )
+        grad_windows = list(self._windows(grad, out.shape[2:]))
         nan_window = np.isnan(out)
-        routed = nan_window.copy()  # windows holding a NaN are routed below, not by equality
+        has_nan = nan_window.any()
         # Without overlap every input element lies in exactly one window, so each offset's
         # gradient can be written straight into its (still zero) view: no temporary, no add.
         overlap = any(k > s for k, s in zip(self.kernel_size, self.stride, strict=True))
-        for xs, gs in pairs:  # scan order: the first maximal element takes the gradient
-            hit = xs == out
-            np.greater(hit, routed, out=hit)  # a hit, and its window not routed yet
-            routed |= hit
+        for k, gs in enumerate(grad_windows):
+            hit = winner == k
+            if has_nan:
+                np.greater(hit, nan_window, out=hit)  # windows holding a NaN are routed below
             if overlap:
                 gs += grad_output * hit
             else:
                 np.multiply(grad_output, hit, out=gs)
-        if nan_window.any():
+        if has_nan:
             # torch keeps the last NaN it meets: scan the offsets backwards, take the first.
             pending = nan_window
-            for xs, gs in reversed(pairs):
+            pairs = zip(self._windows(xp, out.shape[2:]), grad_windows, strict=True)
+            for xs, gs in reversed(list(pairs)):
                 hit = np.isnan(xs) & pending
                 pending &= ~hit
                 gs += grad_output * hit
