@@ -22,6 +22,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
+from .style import BLUE, GREEN, GREY, ORANGE, PURPLE, VERMILION
+
 with warnings.catch_warnings():
     # koreanize-matplotlib imports distutils, which warns on import (Python >= 3.10).
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -30,9 +32,6 @@ with warnings.catch_warnings():
 mpl.rcParams["font.family"] = ["DejaVu Sans", "NanumGothic"]
 mpl.rcParams["axes.unicode_minus"] = True  # koreanize turns it off; DejaVu has U+2212
 
-# Okabe & Ito (2008), "Color Universal Design".
-BLUE, ORANGE, GREEN, VERMILION = "#0072B2", "#E69F00", "#009E73", "#D55E00"
-SKY, PURPLE, GREY = "#56B4E9", "#CC79A7", "#606060"
 WEIGHT_CMAP, SIGNED_CMAP = "cividis", "RdBu_r"
 
 

@@ -16,9 +16,8 @@ import numpy as np
 from matplotlib.patches import Circle, FancyArrowPatch
 from matplotlib.path import Path
 
-# Okabe & Ito (2008), "Color Universal Design".
-BLUE, ORANGE, GREEN, VERMILION = "#0072B2", "#E69F00", "#009E73", "#D55E00"
-SKY, PURPLE, GREY = "#56B4E9", "#CC79A7", "#606060"
+from .style import BLUE, GREEN, GREY, ORANGE, PURPLE, SKY, VERMILION
+
 CLASS_COLOURS = (BLUE, ORANGE)
 CLASS_MARKERS = ("o", "^")
 REGION_COLOURS = ("#cfe3f1", "#fbe6c2")  # light tints of BLUE and ORANGE

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 
 import matplotlib.pyplot as plt
 
-from .feedforward import BLUE, GREEN, GREY, SKY, VERMILION
+from .style import BLUE, GREEN, GREY, SKY, VERMILION
 
 #: The regularised neuron of the chapter: L = 1/2 (sigmoid(w x + b) - t)^2 + 1/2 lambda w^2.
 #: name -> (x, y, label); leaves are the inputs and parameters.

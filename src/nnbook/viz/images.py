@@ -1,7 +1,7 @@
 """Small synthetic images made with NumPy alone, for the chapter on convolutional networks.
 
 A letter glyph and its shifted, rotated and rescaled copies; a toy scene of discs and a square;
-face keypoints; a pen stroke and its centre of mass. ``nnbook.viz.cnn`` draws them.
+face keypoints; a pen stroke and its centre of mass. :mod:`nnbook.viz.vision` draws them.
 
 See the chapter :doc:`/cnn`.
 """

@@ -12,16 +12,18 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Circle, Ellipse, FancyBboxPatch
 
-# Okabe-Ito colours, one per part of the cell; everything not highlighted is drawn in grey.
+from .style import BLUE, GREEN, ORANGE, PURPLE, SKY, VERMILION, YELLOW
+
+# One colour per part of the cell; everything not highlighted is drawn in grey.
 PART_COLORS = {
-    "cell": "#E69F00",  # orange: the cell-state line c
-    "forget": "#D55E00",  # vermillion
-    "input": "#0072B2",  # blue: input gate and candidate
-    "update": "#009E73",  # bluish green: c_t = f c + i g
-    "output": "#CC79A7",  # reddish purple
+    "cell": ORANGE,  # the cell-state line c
+    "forget": VERMILION,
+    "input": BLUE,  # input gate and candidate
+    "update": GREEN,  # c_t = f c + i g
+    "output": PURPLE,
 }
 HIGHLIGHTS = (None, *PART_COLORS)
-LAYER_FACE = "#F0E442"  # yellow boxes: the four learned layers
+LAYER_FACE = YELLOW  # the four learned layers
 MUTED = "#C8C8C8"
 INK = "#222222"
 
@@ -237,7 +239,7 @@ def gradient_norms(
     -------
     matplotlib Axes
     """
-    colors = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00")
+    colors = (BLUE, VERMILION, GREEN, PURPLE, ORANGE)
     styles = ("-", "--", "-.", ":", "-")
     for (label, norms), color, style in zip(curves.items(), colors, styles, strict=False):
         ax.semilogy(np.arange(len(norms)), norms, style, color=color, linewidth=2, label=label)
@@ -264,7 +266,7 @@ def gate_traces(series: Mapping[str, np.ndarray], *, events: Sequence[tuple[int,
     matplotlib Figure
     """
     fig, axes = plt.subplots(len(series), 1, figsize=(8, 1.15 * len(series) + 0.6), sharex=True)
-    colors = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
+    colors = (BLUE, VERMILION, GREEN, PURPLE, ORANGE, SKY)
     for k, (ax, (label, values)) in enumerate(zip(axes, series.items(), strict=True)):
         values = np.asarray(values)
         t = np.arange(len(values))
@@ -308,7 +310,7 @@ def training_curves(
     -------
     matplotlib Axes
     """
-    colors = ("#0072B2", "#D55E00", "#009E73", "#CC79A7")
+    colors = (BLUE, VERMILION, GREEN, PURPLE)
     styles = ("-", "--", "-.", ":")
     for (label, values), color, style in zip(curves.items(), colors, styles, strict=False):
         values = np.asarray(values)

@@ -12,13 +12,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-# Okabe-Ito colours (safe for the common colour-vision deficiencies), as in the chapter on
-# sequential data: inputs vermillion, states bluish green, outputs blue.
-INPUT_COLOR = "#D55E00"
-STATE_COLOR = "#009E73"
-OUTPUT_COLOR = "#0072B2"
-ACCENT_COLOR = "#E69F00"
-GREY = "#555555"
+# Inputs, states and outputs coloured as in the chapter on sequential data.
+from .sequences import INPUT_COLOR, OUTPUT_COLOR, STATE_COLOR
+from .style import GREY, ORANGE
+
+ACCENT_COLOR = ORANGE
 
 
 def _box(ax, cx, cy, label, color, *, w=0.9, h=0.7, fontsize=12):

@@ -10,11 +10,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-# Okabe-Ito colours: distinguishable with the common colour-vision deficiencies. Each box also
-# carries a letter (x, h, y) and a row, so colour is never the only cue.
-INPUT_COLOR = "#D55E00"  # vermillion: input x_t
-STATE_COLOR = "#009E73"  # bluish green: state h_t
-OUTPUT_COLOR = "#0072B2"  # blue: output y_t
+from .style import BLUE, GREEN, VERMILION, YELLOW
+
+# Each box also carries a letter (x, h, y) and a row, so colour is never the only cue.
+INPUT_COLOR = VERMILION  # input x_t
+STATE_COLOR = GREEN  # state h_t
+OUTPUT_COLOR = BLUE  # output y_t
 
 # Each pattern: (key, title, example task, number of steps, input steps, output steps).
 PATTERNS = (
@@ -204,7 +205,7 @@ def sequence_arrays(waveform, sample_rate, frames, token_ids, tokens):
                 0.88,
                 0.8,
                 boxstyle="round,pad=0.0,rounding_size=0.06",
-                facecolor="#F0E442",
+                facecolor=YELLOW,
                 edgecolor="black",
             )
         )
