@@ -212,7 +212,8 @@ def col2im(cols: np.ndarray, input_shape, kernel_size, stride=1, padding=0) -> n
             padded[:, :, i : i + (ho - 1) * sh + 1 : sh, j : j + (wo - 1) * sw + 1 : sw] += cols[
                 :, i, j
             ]
-    return np.ascontiguousarray(padded[:, :, ph : ph + h, pw : pw + w].transpose(1, 0, 2, 3))
+    padded = padded[:, :, ph : ph + h, pw : pw + w]  # (C, N, H, W)
+    return np.ascontiguousarray(padded.transpose(1, 0, 2, 3))  # (N, C, H, W)
 
 
 def conv2d_naive(x, weight, bias=None, stride=1, padding=0) -> np.ndarray:
