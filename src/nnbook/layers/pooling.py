@@ -46,6 +46,11 @@ class _Pool2d(Module):
             return np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=value)
         return x
 
+    def _padded_shape(self, x_shape):
+        """The shape of the padded input, without padding it."""
+        (ph, pw), (n, c, h, w) = self.padding, x_shape
+        return (n, c, h + 2 * ph, w + 2 * pw)
+
     def _crop(self, grad_padded, x_shape):
         (ph, pw), (h, w) = self.padding, x_shape[2:]
         if ph or pw:
@@ -112,8 +117,7 @@ class MaxPool2d(_Pool2d):
                 f"MaxPool2d: expected grad_output of shape {out.shape} (the "
                 f"output's), got {grad_output.shape}"
             )
-        xp = self._pad(x, -np.inf)
-        grad = np.zeros(xp.shape, dtype=x.dtype)  # (N, C, H + 2pH, W + 2pW)
+        grad = np.zeros(self._padded_shape(x.shape), dtype=x.dtype)  # (N, C, H + 2pH, W + 2pW)
         grad_windows = list(self._windows(grad, out.shape[2:]))
         nan_window = np.isnan(out)
         has_nan = nan_window.any()
@@ -131,6 +135,7 @@ class MaxPool2d(_Pool2d):
         if has_nan:
             # torch keeps the last NaN it meets: scan the offsets backwards, take the first.
             pending = nan_window
+            xp = self._pad(x, -np.inf)
             pairs = zip(self._windows(xp, out.shape[2:]), grad_windows, strict=True)
             for xs, gs in reversed(list(pairs)):
                 hit = np.isnan(xs) & pending
@@ -187,7 +192,7 @@ class AvgPool2d(_Pool2d):
                 f"output's), got {grad_output.shape}"
             )
         share = grad_output / (self.kernel_size[0] * self.kernel_size[1])
-        grad = np.zeros(self._pad(x, 0.0).shape, dtype=x.dtype)
+        grad = np.zeros(self._padded_shape(x.shape), dtype=x.dtype)
         for view in self._windows(grad, grad_output.shape[2:]):
             view += share
         return self._crop(grad, x.shape)  # (N, C, H, W)
