@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
+from functools import partial
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+from matplotlib.patches import FancyBboxPatch
 
-from .style import BLUE, GREEN, GREY, ORANGE, PURPLE, VERMILION
+from .style import BLUE, GREEN, GREY, ORANGE, PURPLE, VERMILION, arrow, box
 
 with warnings.catch_warnings():
     # koreanize-matplotlib imports distutils, which warns on import (Python >= 3.10).
@@ -67,37 +68,8 @@ def _heat(
     return im
 
 
-def _arrow(ax, start, end, *, colour=GREY, width=1.0, rad=0.0, alpha=1.0, shrink=4.0):
-    ax.add_patch(
-        FancyArrowPatch(
-            start,
-            end,
-            arrowstyle="-|>",
-            mutation_scale=10,
-            color=colour,
-            lw=width,
-            alpha=alpha,
-            shrinkA=shrink,
-            shrinkB=shrink,
-            connectionstyle=f"arc3,rad={rad}",
-        )
-    )
-
-
-def _box(ax, xy, w, h, text, colour, *, fontsize=9):
-    x, y = xy
-    ax.add_patch(
-        FancyBboxPatch(
-            (x - w / 2, y - h / 2),
-            w,
-            h,
-            boxstyle="round,pad=0.02",
-            facecolor=colour,
-            edgecolor="black",
-            lw=0.8,
-        )
-    )
-    ax.text(x, y, text, ha="center", va="center", fontsize=fontsize)
+# Arrows between boxes stop a little short of them.
+_arrow = partial(arrow, colour=GREY, shrink=4.0)
 
 
 def fig_timing(lengths, panels: Mapping[str, Mapping[str, Sequence[float]]]):
@@ -289,9 +261,9 @@ def fig_parallel(weights):
         ax.axis("off")
     for i in range(n):
         for ax in (left, right):
-            _box(ax, (i, 0), 0.5, 0.4, f"$a^{i + 1}$", "#f3c8a8")
-            _box(ax, (i, 2), 0.5, 0.4, f"$b^{i + 1}$", "#a9cfe8")
-        _box(left, (i, 1), 0.5, 0.4, f"$h_{i + 1}$", "#b8e0d2")
+            box(ax, (i, 0), f"$a^{i + 1}$", "#f3c8a8", size=(0.5, 0.4))
+            box(ax, (i, 2), f"$b^{i + 1}$", "#a9cfe8", size=(0.5, 0.4))
+        box(left, (i, 1), f"$h_{i + 1}$", "#b8e0d2", size=(0.5, 0.4))
         _arrow(left, (i, 0.2), (i, 0.8))
         _arrow(left, (i, 1.2), (i, 1.8))
         if i + 1 < n:
@@ -416,7 +388,7 @@ def fig_transformer_diagram():
     ys = [0.3, 2.2, 3.1, 4.1, 5.0, 6.0, 6.9, 8.9]
     for x, column in ((enc_x, enc), (dec_x, dec)):
         for y, (text, colour) in zip(ys, column, strict=False):
-            _box(ax, (x, y), w, 0.85 if "\n" in text else 0.55, text, colour)
+            box(ax, (x, y), text, colour, size=(w, 0.85 if "\n" in text else 0.55))
         for y0, y1 in zip(ys[: len(column) - 1], ys[1 : len(column)], strict=True):
             _arrow(ax, (x, y0 + 0.3), (x, y1 - 0.3), colour="black")
         # Residual connections: each sub-layer's input skips to its add & LayerNorm box.

@@ -10,13 +10,14 @@ See the chapter :doc:`/feedforward`.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Circle, FancyArrowPatch
 from matplotlib.path import Path
 
-from .style import BLUE, GREEN, GREY, ORANGE, PURPLE, SKY, VERMILION
+from .style import BLUE, GREEN, GREY, ORANGE, PURPLE, SKY, VERMILION, arrow
 
 CLASS_COLOURS = (BLUE, ORANGE)
 CLASS_MARKERS = ("o", "^")
@@ -25,20 +26,8 @@ REGION_COLOURS = ("#cfe3f1", "#fbe6c2")  # light tints of BLUE and ORANGE
 _LAYER_COLOURS = (SKY, GREEN, GREEN, VERMILION)
 
 
-def _arrow(ax, start, end, *, colour=GREY, width=0.8, rad=0.0, shrink=9.0, style="-|>"):
-    ax.add_patch(
-        FancyArrowPatch(
-            start,
-            end,
-            arrowstyle=style,
-            mutation_scale=9,
-            color=colour,
-            lw=width,
-            shrinkA=shrink,
-            shrinkB=shrink,
-            connectionstyle=f"arc3,rad={rad}",
-        )
-    )
+# Arrows between nodes stop short of the circles.
+_arrow = partial(arrow, colour=GREY, width=0.8, head=9, shrink=9.0)
 
 
 def _node(ax, xy, label="", *, colour=SKY, radius=0.16, fontsize=10):

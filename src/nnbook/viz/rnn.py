@@ -7,49 +7,27 @@ See the chapter :doc:`/rnn`.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+from matplotlib.patches import FancyArrowPatch
 
 # Inputs, states and outputs coloured as in the chapter on sequential data.
 from .sequences import INPUT_COLOR, OUTPUT_COLOR, STATE_COLOR
-from .style import GREY, ORANGE
+from .style import GREY, ORANGE, arrow, box
 
 ACCENT_COLOR = ORANGE
 
 
-def _box(ax, cx, cy, label, color, *, w=0.9, h=0.7, fontsize=12):
-    ax.add_patch(
-        FancyBboxPatch(
-            (cx - w / 2, cy - h / 2),
-            w,
-            h,
-            boxstyle="round,pad=0.0,rounding_size=0.1",
-            facecolor=color,
-            edgecolor="black",
-            linewidth=1.0,
-        )
-    )
-    ax.text(
-        cx, cy, label, ha="center", va="center", color="white", fontsize=fontsize, fontweight="bold"
-    )
+_box = partial(
+    box, size=(0.9, 0.7), rounding=0.1, linewidth=1.0, color="white", fontsize=12, fontweight="bold"
+)
 
 
-def _arrow(ax, start, end, *, color="black", rad=0.0, label=None, label_offset=(0, 0.18)):
-    ax.add_patch(
-        FancyArrowPatch(
-            start,
-            end,
-            arrowstyle="-|>",
-            mutation_scale=12,
-            color=color,
-            linewidth=1.3,
-            connectionstyle=f"arc3,rad={rad}",
-            shrinkA=0,
-            shrinkB=0,
-        )
-    )
+def _arrow(ax, start, end, *, color="black", label=None, label_offset=(0, 0.18)):
+    """An arrow with an optional label beside its middle, in the arrow's colour."""
+    arrow(ax, start, end, colour=color, width=1.3, head=12)
     if label:
         mx, my = (start[0] + end[0]) / 2, (start[1] + end[1]) / 2
         ax.text(
@@ -83,9 +61,9 @@ def unrolled(ax=None, steps: int = 4):
         _, ax = plt.subplots(figsize=(2.2 + 1.6 * steps, 3.4))
     y_x, y_h, y_y = 0.0, 1.4, 2.8
     # Folded form: one cell whose output loops back into itself.
-    _box(ax, 0.0, y_x, "$x_t$", INPUT_COLOR)
-    _box(ax, 0.0, y_h, "$h_t$", STATE_COLOR)
-    _box(ax, 0.0, y_y, "$y_t$", OUTPUT_COLOR)
+    _box(ax, (0.0, y_x), "$x_t$", INPUT_COLOR)
+    _box(ax, (0.0, y_h), "$h_t$", STATE_COLOR)
+    _box(ax, (0.0, y_y), "$y_t$", OUTPUT_COLOR)
     _arrow(ax, (0.0, y_x + 0.35), (0.0, y_h - 0.35), label=r"$W_{ih}$", label_offset=(0.33, -0.15))
     _arrow(ax, (0.0, y_h + 0.35), (0.0, y_y - 0.35), label=r"$W_{hy}$", label_offset=(0.33, -0.15))
     ax.add_patch(
@@ -105,13 +83,13 @@ def unrolled(ax=None, steps: int = 4):
     ax.text(1.55, y_h, "=", ha="center", va="center", fontsize=22)
     # Unrolled form: one column per time step, h_0 on the left.
     x0 = 3.6
-    _box(ax, x0 - 1.3, y_h, "$h_0$", GREY, w=0.7)
+    _box(ax, (x0 - 1.3, y_h), "$h_0$", GREY, size=(0.7, 0.7))
     for k in range(steps):
         cx = x0 + 1.6 * k
         t = f"{k + 1}" if k < steps - 1 else "T"
-        _box(ax, cx, y_x, f"$x_{t}$", INPUT_COLOR)
-        _box(ax, cx, y_h, f"$h_{t}$", STATE_COLOR)
-        _box(ax, cx, y_y, f"$y_{t}$", OUTPUT_COLOR)
+        _box(ax, (cx, y_x), f"$x_{t}$", INPUT_COLOR)
+        _box(ax, (cx, y_h), f"$h_{t}$", STATE_COLOR)
+        _box(ax, (cx, y_y), f"$y_{t}$", OUTPUT_COLOR)
         _arrow(ax, (cx, y_x + 0.35), (cx, y_h - 0.35))
         _arrow(ax, (cx, y_h + 0.35), (cx, y_y - 0.35))
         start = cx - 1.6 + 0.45 if k else x0 - 1.3 + 0.35

@@ -6,11 +6,13 @@ See the chapter :doc:`/sequential-data`.
 
 from __future__ import annotations
 
+from functools import partial
+
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+from matplotlib.patches import FancyBboxPatch
 
-from .style import BLUE, GREEN, VERMILION, YELLOW
+from .style import BLUE, GREEN, VERMILION, YELLOW, arrow, box
 
 # Each box also carries a letter (x, h, y) and a row, so colour is never the only cue.
 INPUT_COLOR = VERMILION  # input x_t
@@ -31,47 +33,16 @@ _BOX = 0.62  # box side, in units of the step spacing
 _ROWS = {"x": 0.0, "h": 1.15, "y": 2.3}  # vertical position of each row's centre
 
 
-def _box(ax, cx, cy, color, label, alpha):
-    half = _BOX / 2
-    ax.add_patch(
-        FancyBboxPatch(
-            (cx - half, cy - half),
-            _BOX,
-            _BOX,
-            boxstyle="round,pad=0.0,rounding_size=0.08",
-            facecolor=color,
-            edgecolor="black",
-            linewidth=1.0,
-            alpha=alpha,
-        )
-    )
-    ax.text(
-        cx,
-        cy,
-        label,
-        ha="center",
-        va="center",
-        color="white",
-        fontsize=11,
-        fontweight="bold",
-        alpha=alpha,
-    )
-
-
-def _arrow(ax, start, end, alpha):
-    ax.add_patch(
-        FancyArrowPatch(
-            start,
-            end,
-            arrowstyle="-|>",
-            mutation_scale=11,
-            linewidth=1.2,
-            color="black",
-            alpha=alpha,
-            shrinkA=0,
-            shrinkB=0,
-        )
-    )
+_box = partial(
+    box,
+    size=(_BOX, _BOX),
+    rounding=0.08,
+    linewidth=1.0,
+    color="white",
+    fontsize=11,
+    fontweight="bold",
+)
+_arrow = partial(arrow, width=1.2, head=11)
 
 
 def _draw_pattern(ax, x0, steps, inputs, outputs, alpha):
@@ -79,15 +50,15 @@ def _draw_pattern(ax, x0, steps, inputs, outputs, alpha):
     half = _BOX / 2
     for t in range(steps):
         cx = x0 + t
-        _box(ax, cx, _ROWS["h"], STATE_COLOR, "h", alpha)
+        _box(ax, (cx, _ROWS["h"]), "h", STATE_COLOR, alpha=alpha)
         if t in inputs:
-            _box(ax, cx, _ROWS["x"], INPUT_COLOR, "x", alpha)
-            _arrow(ax, (cx, _ROWS["x"] + half), (cx, _ROWS["h"] - half), alpha)
+            _box(ax, (cx, _ROWS["x"]), "x", INPUT_COLOR, alpha=alpha)
+            _arrow(ax, (cx, _ROWS["x"] + half), (cx, _ROWS["h"] - half), alpha=alpha)
         if t in outputs:
-            _box(ax, cx, _ROWS["y"], OUTPUT_COLOR, "y", alpha)
-            _arrow(ax, (cx, _ROWS["h"] + half), (cx, _ROWS["y"] - half), alpha)
+            _box(ax, (cx, _ROWS["y"]), "y", OUTPUT_COLOR, alpha=alpha)
+            _arrow(ax, (cx, _ROWS["h"] + half), (cx, _ROWS["y"] - half), alpha=alpha)
         if t > 0:  # the state is carried from one step to the next
-            _arrow(ax, (cx - 1 + half, _ROWS["h"]), (cx - half, _ROWS["h"]), alpha)
+            _arrow(ax, (cx - 1 + half, _ROWS["h"]), (cx - half, _ROWS["h"]), alpha=alpha)
     return x0 + steps - 1 + half
 
 
