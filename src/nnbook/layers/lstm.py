@@ -72,22 +72,7 @@ class LSTM(_RNNBase):
 
     num_gates = 4
     _state_names = ("h0", "c0")
-
-    def __init__(
-        self,
-        input_size,
-        hidden_size,
-        num_layers=1,
-        bias=True,
-        batch_first=True,
-        *,
-        rng=None,
-        dtype=np.float64,
-    ):
-        super().__init__(
-            input_size, hidden_size, num_layers, bias, batch_first, rng=rng, dtype=dtype
-        )
-        self.grad_state = None
+    grad_state = None  # set by backward
 
     def forward(self, x, state=None):
         if state is None:

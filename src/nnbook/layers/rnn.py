@@ -208,21 +208,7 @@ class _HiddenStateRNN(_RNNBase):
     leaving the gradient of ``h0`` in ``grad_h0``.
     """
 
-    def __init__(
-        self,
-        input_size,
-        hidden_size,
-        num_layers=1,
-        bias=True,
-        batch_first=True,
-        *,
-        rng=None,
-        dtype=np.float64,
-    ):
-        super().__init__(
-            input_size, hidden_size, num_layers, bias, batch_first, rng=rng, dtype=dtype
-        )
-        self.grad_h0 = None
+    grad_h0 = None  # set by backward
 
     def forward(self, x, h0=None):
         output, (h_n,) = self._forward(x, (h0,))
