@@ -13,6 +13,8 @@ import os
 import shutil
 from pathlib import Path
 
+import sphinx_sitemap
+
 ROOT = Path(__file__).resolve().parent
 DOCS = ROOT / "docs"
 
@@ -205,7 +207,30 @@ def _page_context(app, pagename, templatename, context, doctree):
     context["body"] = links + context.get("body", "")
 
 
+def _complete_sitemap(app, exception):
+    """Add the pages this build did not rewrite to sphinx-sitemap's list.
+
+    sphinx-sitemap lists the pages written by the current build only, so a second, incremental
+    ``make html`` would publish a sitemap without the unchanged chapters
+    (jdillard/sphinx-sitemap#13). Runs just before its ``build-finished`` handler.
+    """
+    links = getattr(app, "sitemap_links", None)
+    if exception or links is None:
+        return
+    found = []
+    while not links.empty():
+        found.append(links.get())
+    listed = {link for link, _ in found}
+    for docname in sorted(app.env.found_docs):
+        link = app.builder.get_target_uri(docname)
+        if link not in listed and not sphinx_sitemap.is_excluded(link, app.config.sitemap_excludes):
+            found.append((link, None))
+    for item in found:
+        links.put(item)
+
+
 def setup(app):
     app.connect("html-page-context", _page_context, priority=900)  # after furo's own handler
     app.connect("autodoc-process-docstring", _chapter_section, priority=400)  # before napoleon
+    app.connect("build-finished", _complete_sitemap, priority=400)  # before sphinx-sitemap's
     return {"parallel_read_safe": True, "parallel_write_safe": True}
