@@ -11,8 +11,8 @@ import numpy as np
 def sigmoid(x: np.ndarray) -> np.ndarray:
     """Logistic function :math:`\\sigma(x) = 1 / (1 + e^{-x})`, stable for large :math:`|x|`.
 
-    The output lies in the open interval (0, 1) for finite input (it rounds to 0 or 1 only once
-    :math:`|x|` exceeds about 37 in float64).
+    The output lies in the open interval (0, 1) for finite input. In float64 it rounds to 1 once
+    :math:`x` exceeds about 37, and to 0 only below about -745, where :math:`e^x` underflows.
     """
     # exp of a non-positive number never overflows.
     e = np.exp(-np.abs(x))
@@ -138,8 +138,9 @@ def im2col(x: np.ndarray, kernel_size, stride=1, padding=0, *, out=None) -> np.n
     -----
     A convolution with weight :math:`W` of shape (C_out, C, kH, kW) is then the single matrix
     product :math:`Y = W_{\\text{flat}}\\, \\mathrm{cols}` for the whole batch, of shape
-    (C_out, N * H_out * W_out). The columns are :math:`kH \\cdot kW` times larger than the
-    input: that is the memory price of turning a convolution into one matrix product.
+    (C_out, N * H_out * W_out). The columns are up to :math:`kH \\cdot kW` times larger
+    than the input (exactly that for stride 1 with "same" padding): that is the memory price of
+    turning a convolution into one matrix product.
 
     See the chapter :doc:`/cnn`.
     """

@@ -44,7 +44,7 @@ class Conv2d(Module):
     -----
     .. math::
 
-        y_{n,o,u,v} = b_o + \\sum_{c=1}^{C_{in}} \\sum_{i=1}^{k_H} \\sum_{j=1}^{k_W}
+        y_{n,o,u,v} = b_o + \\sum_{c=0}^{C_{in}-1} \\sum_{i=0}^{k_H-1} \\sum_{j=0}^{k_W-1}
         w_{o,c,i,j}\\, x^{\\text{pad}}_{n,c,\\,u s_H + i,\\,v s_W + j}
 
     With the columns :math:`X = \\mathrm{im2col}(x)` of shape

@@ -167,7 +167,8 @@ class AvgPool2d(_Pool2d):
                       \\sum_{i,j} x^{\\text{pad}}_{n,c,\\,u s_H + i,\\,v s_W + j},
 
     so every element of a window receives :math:`1/(k_H k_W)` of the window's gradient. The
-    original LeNet-5 "subsampling" layers were average pools followed by a trainable scale.
+    original LeNet-5 "subsampling" layers summed each window, multiplied the sum by a trainable
+    coefficient, added a trainable bias and applied a sigmoid.
 
     See the chapter :doc:`/cnn`.
     """
