@@ -21,7 +21,8 @@ def check_array(owner, x, *, name="input", dtype=None, ndim=None) -> np.ndarray:
     name : str
         What ``x`` is called in the message ("input", "target", "h0", ...).
     dtype : numpy dtype, optional
-        The dtype ``x`` must have (a layer's parameter dtype). ``None`` accepts any float dtype.
+        The dtype ``x`` must have: a layer's parameter dtype, or that of the array ``x`` goes
+        with. ``None`` accepts any float dtype.
     ndim : int or tuple of int, optional
         The accepted number(s) of dimensions.
 
@@ -38,9 +39,7 @@ def check_array(owner, x, *, name="input", dtype=None, ndim=None) -> np.ndarray:
     if not np.issubdtype(x.dtype, np.floating):
         raise TypeError(f"{who}: expected {name} with a floating-point dtype, got {x.dtype}")
     if dtype is not None and x.dtype != np.dtype(dtype):
-        raise TypeError(
-            f"{who}: expected {name} of dtype {np.dtype(dtype)} (the layer's dtype), got {x.dtype}"
-        )
+        raise TypeError(f"{who}: expected {name} of dtype {np.dtype(dtype)}, got {x.dtype}")
     if ndim is not None:
         allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
         if x.ndim not in allowed:

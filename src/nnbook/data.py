@@ -1,8 +1,9 @@
 """Small datasets made in code, or shipped inside a package: nothing is downloaded.
 
-Every function returns ``X`` as float64 of shape (N, D) and ``y`` as int64 class labels of shape
-(N,). The generators take ``rng`` (a ``numpy.random.Generator``, an int seed or ``None``), so the
-same seed always gives the same data.
+Every dataset function (``xor``, ``two_moons``, ``spirals``, ``linearly_separable``,
+``load_digits``) returns ``X`` as float64 of shape (N, D) and ``y`` as int64 class labels of
+shape (N,). The generators take ``rng`` (a ``numpy.random.Generator``, an int seed or
+``None``), so the same seed always gives the same data.
 
 See the chapter :doc:`/feedforward`.
 """

@@ -2,7 +2,7 @@
 
 Calling convention (the same for every loss)::
 
-    value = loss_fn(output, target)   # a Python float, averaged over the batch
+    value = loss_fn(output, target)   # a Python float: the mean over the elements (or labels)
     grad = loss_fn.backward()         # dL/d(output), same shape and dtype as output
     model.backward(grad)
 

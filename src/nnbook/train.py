@@ -135,8 +135,9 @@ def fit(
     rng : numpy.random.Generator or int, optional
         Shuffles the rows at the start of every epoch.
     progress : bool
-        Print a text progress bar about ten times during training. It goes to standard output,
-        not standard error, so that an executed notebook shows it as ordinary output.
+        Print a progress line every ``max(1, epochs // 10)`` epochs and after the last one. It
+        goes to standard output, not standard error, so that an executed notebook shows it as
+        ordinary output.
     X_val, y_val : arrays, optional
         Evaluated (in eval mode) after each epoch into ``val_loss`` and ``val_metric``.
     metric : callable, optional

@@ -69,7 +69,8 @@ def clip_grad_norm_(
         [np.linalg.norm(p.grad.reshape(-1).astype(np.float64), ord=norm_type) for p in parameters]
     )
     total = float(np.linalg.norm(norms, ord=norm_type))
-    # Like torch, always multiply (by 1 when within bounds); a NaN or inf norm gives NaN grads.
+    # Like torch, always multiply (by 1 when within bounds). A NaN norm makes every gradient NaN;
+    # an inf norm zeroes the finite entries and turns the infinite ones into NaN.
     scale = min(max_norm / (total + 1e-6), 1.0) if total == total else math.nan
     for p in parameters:
         p.grad *= scale

@@ -135,7 +135,7 @@ def test_input_errors(rng):
         layer(rng.standard_normal((1, 2, 8, 8)))
     with pytest.raises(ValueError, match=r"Conv2d: expected 4-D input, got shape \(3, 8, 8\)"):
         layer(rng.standard_normal((3, 8, 8)))
-    with pytest.raises(TypeError, match="Conv2d: expected input of dtype float64 .* got float32"):
+    with pytest.raises(TypeError, match="Conv2d: expected input of dtype float64, got float32"):
         layer(rng.standard_normal((1, 3, 8, 8)).astype(np.float32))
     with pytest.raises(TypeError, match="Conv2d: expected input to be a numpy.ndarray, got list"):
         layer([[[[1.0]]]])

@@ -12,7 +12,7 @@ Write the function an exercise asks for, then check it::
 
 A wrong answer is not an error: the report says which check failed and why, naming the mistake
 when it recognises one (a transposed weight, a missing bias, the softmax over the wrong axis,
-torch's LSTM gate order, ...)::
+an LSTM gate order other than torch's i, f, g, o, ...)::
 
     >>> exercises.check("sigmoid", lambda x: 1 / (1 + np.exp(x)))  # doctest: +ELLIPSIS
     ✗ sigmoid: wrong values in the output: the sign of the exponent is flipped: ...

@@ -161,7 +161,7 @@ def _attention_checks(call, rng):
     label = " with a causal (T, T) mask"
     output, weights = _expect_attention(call(Qc, K, V, causal), n, t_k, t_k, d_v, label)
     ref_out, ref_w = _sdpa(Qc, K, V, causal)
-    # Inverting a causal mask leaves the first row without any key: that variant is left out.
+    # Inverting a causal mask leaves the last row without any key: that variant is left out.
     mistakes = [m for m in _masked_mistakes(Qc, K, V, causal) if "inverted" not in m[1]]
     expect_close(weights, ref_w, "the weights" + label, [(w, h) for (_, w), h in mistakes])
     expect_close(output, ref_out, "the output" + label, [(o, h) for (o, _), h in mistakes])

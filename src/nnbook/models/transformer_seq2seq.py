@@ -68,8 +68,9 @@ class Seq2SeqTransformer(Module):
     Notes
     -----
     The attention weights of the last forward pass are in
-    ``model.encoder.layers[i].self_attn_weights``, ``model.decoder.layers[i].self_attn_weights``
-    and ``model.decoder.layers[i].cross_attn_weights`` (N, nhead, T, S).
+    ``model.encoder.layers[i].self_attn_weights`` (N, nhead, S, S),
+    ``model.decoder.layers[i].self_attn_weights`` (N, nhead, T, T) and
+    ``model.decoder.layers[i].cross_attn_weights`` (N, nhead, T, S).
 
     See the chapter :doc:`/transformer`.
     """
