@@ -15,14 +15,16 @@ help:
 	@echo "make serve  live-reloading preview on http://127.0.0.1:8000"
 	@echo "make bench  speed benchmarks against naive loops and PyTorch CPU"
 	@echo "make lint   ruff check and format check"
-	@echo "make reference  also install PyTorch (CPU), the reference the cross-checks compare with"
+	@echo "make reference  also install PyTorch, the reference the cross-checks compare with (see README for the CPU build)"
 	@echo "make clean  remove the build, caches and the virtual environment"
 
 # The environment is rebuilt only when pyproject.toml or the pins change.
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
 	  || { echo "nnbook needs Python >= 3.11 (set PYTHON=...)"; exit 1; }
-	$(PYTHON) -m venv $(VENV)
+	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
+	  echo "creating $(VENV) failed: Python's venv module is missing (Debian: apt-get install python3-venv)"; \
+	  exit 1; }
 
 $(VENV)/.docs: pyproject.toml constraints.txt | $(BIN)/python
 	$(PIP) -e '.[docs]'
@@ -32,7 +34,8 @@ $(VENV)/.test: pyproject.toml constraints.txt $(VENV)/.docs
 	$(PIP) -e '.[docs,test,serve]'
 	@touch $@
 
-# PyTorch is only a reference for the cross-check tests and the benchmarks (CPU build).
+# PyTorch is only a reference for the cross-check tests and the benchmarks; the CPU build is
+# enough (README: PIP_EXTRA_INDEX_URL=https://download.pytorch.org/whl/cpu make reference).
 $(VENV)/.reference: pyproject.toml constraints.txt $(VENV)/.test
 	$(PIP) -e '.[docs,test,serve,reference]'
 	@touch $@
