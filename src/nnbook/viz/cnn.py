@@ -137,7 +137,7 @@ def fig_weight_sharing(x, kernel, y, fc_params: int, conv_params: int):
     for k, v in enumerate((fc_params, conv_params)):
         axes[3].text(k, v * 1.3, f"{v:,}", ha="center", fontsize=9)
     axes[3].set_ylim(10, fc_params * 20)
-    axes[3].set_title("parameters, 1@32×32 → 6@28×28\n(log scale)", fontsize=9)
+    axes[3].set_title("1@32×32 → 6@28×28 (log scale):\nweights vs all parameters", fontsize=9)
     fig.tight_layout()
     return fig
 

@@ -251,8 +251,8 @@ def fig_sigmoid_vs_step():
 def fig_decision_boundary(score, X_train, y_train, X_test, y_test, *, title=""):
     """Decision regions of a trained binary classifier with training and held-out points.
 
-    Training points are filled; held-out points are drawn with white edges and larger, so the
-    two sets stay apart. ``score`` maps an (M, 2) array to logits.
+    Training points are filled; held-out points are drawn larger, so the two sets
+    stay apart. ``score`` maps an (M, 2) array to logits.
     """
     X = np.concatenate([X_train, X_test])
     pad = 0.4
