@@ -48,6 +48,18 @@ def check_array(owner, x, *, name="input", dtype=None, ndim=None) -> np.ndarray:
     return x
 
 
+def check_grad(owner, grad, shape, dtype, *, name="grad_output") -> np.ndarray:
+    """Return ``grad``, the upstream gradient of a backward pass, if it has the forward output's
+    ``shape`` and ``dtype``; else raise ``TypeError`` or ``ValueError`` naming both."""
+    check_array(owner, grad, name=name, dtype=dtype)
+    if grad.shape != tuple(shape):
+        raise ValueError(
+            f"{_name(owner)}: expected {name} of shape {tuple(shape)} (the output's), "
+            f"got {grad.shape}"
+        )
+    return grad
+
+
 def check_last_dim(owner, x, size: int, *, name="input") -> None:
     """Raise ``ValueError`` unless ``x.shape[-1] == size``."""
     if x.ndim == 0 or x.shape[-1] != size:

@@ -102,7 +102,9 @@ def test_errors(make, torch_name, kwargs, rng):
     with pytest.raises(TypeError, match="floating-point dtype, got int64"):
         layer(np.ones((2, 3), dtype=np.int64))
     layer(_input(rng))
-    with pytest.raises(ValueError, match=r"grad_output of shape \(3, 4, 5\), got \(3, 4\)"):
+    with pytest.raises(
+        ValueError, match=r"grad_output of shape \(3, 4, 5\) \(the output's\), got \(3, 4\)"
+    ):
         layer.backward(np.ones((3, 4)))
 
 

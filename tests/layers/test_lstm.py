@@ -72,7 +72,9 @@ def test_state_errors(rng):
     lstm(x)
     with pytest.raises(TypeError, match=r"grad_state to be a tuple \(grad_h_n, grad_c_n\)"):
         lstm.backward(None, np.zeros((1, 2, 4)))
-    with pytest.raises(ValueError, match=r"grad_c_n of shape \(1, 2, 4\), got \(2, 4\)"):
+    with pytest.raises(
+        ValueError, match=r"grad_c_n of shape \(1, 2, 4\) \(the output's\), got \(2, 4\)"
+    ):
         lstm.backward(None, (None, np.zeros((2, 4))))
 
 

@@ -225,5 +225,12 @@ def test_flatten_float32_and_errors(rng):
         flatten([1.0])
     with pytest.raises(RuntimeError, match="Flatten.backward called before forward"):
         nnbook.Flatten().backward(np.ones((2, 3)))
-    with pytest.raises(ValueError, match=r"Flatten: grad_output of shape \(5,\) does not fit"):
-        flatten.backward(np.ones(5))
+    expected = r"Flatten: expected grad_output of shape \(2, 12\) \(the output's\), got "
+    with pytest.raises(ValueError, match=expected + r"\(5,\)"):
+        flatten.backward(np.ones(5, dtype=np.float32))
+    with pytest.raises(ValueError, match=expected + r"\(12, 2\)"):  # the right size is not enough
+        flatten.backward(np.ones((12, 2), dtype=np.float32))
+    with pytest.raises(
+        TypeError, match="Flatten: expected grad_output of dtype float32, got float64"
+    ):
+        flatten.backward(np.ones((2, 12)))

@@ -297,7 +297,11 @@ def test_backward_errors(kind, rng):
     with pytest.raises(RuntimeError, match="backward called before forward"):
         _backward(kind, module, np.ones((2, 5, 4)), empty)
     _outputs(kind, module, rng.standard_normal((2, 5, 3)), ())
-    with pytest.raises(ValueError, match=r"grad_output of shape \(2, 5, 4\), got \(2, 4, 4\)"):
+    with pytest.raises(
+        ValueError, match=r"grad_output of shape \(2, 5, 4\) \(the output's\), got \(2, 4, 4\)"
+    ):
         _backward(kind, module, np.ones((2, 4, 4)), empty)
-    with pytest.raises(ValueError, match=r"grad_h_n of shape \(1, 2, 4\), got \(2, 4\)"):
+    with pytest.raises(
+        ValueError, match=r"grad_h_n of shape \(1, 2, 4\) \(the output's\), got \(2, 4\)"
+    ):
         _backward(kind, module, None, (np.ones((2, 4)),) * num_states(kind))

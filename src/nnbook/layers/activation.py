@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from .._validation import check_array
+from .._validation import check_array, check_grad
 from ..functional import sigmoid, softmax
 from ..module import Module
 
@@ -17,17 +17,6 @@ from ..module import Module
 # with torch.nn.GELU to ~1e-16. NumPy has no vectorised erf, so it is applied element by element
 # (about 0.15 microseconds per element: fine for the book's sizes; approximate="tanh" is faster).
 _erf = np.vectorize(math.erf, otypes=[np.float64])
-
-
-def _check_grad(owner, grad_output, like: np.ndarray) -> np.ndarray:
-    """The upstream gradient must match the cached output's shape."""
-    check_array(owner, grad_output, name="grad_output")
-    if grad_output.shape != like.shape:
-        raise ValueError(
-            f"{type(owner).__name__}: expected grad_output of shape {like.shape}, "
-            f"got {grad_output.shape}"
-        )
-    return grad_output
 
 
 class ReLU(Module):
@@ -51,12 +40,12 @@ class ReLU(Module):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         check_array(self, x)
-        self._mask = x > 0  # cached for backward
+        self._mask, self._dtype = x > 0, x.dtype  # cached for backward
         return np.where(self._mask, x, 0).astype(x.dtype, copy=False)
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
         mask = self._require_cache(self._mask)
-        _check_grad(self, grad_output, mask)
+        check_grad(self, grad_output, mask.shape, self._dtype)
         return np.where(mask, grad_output, 0).astype(grad_output.dtype, copy=False)
 
 
@@ -85,7 +74,7 @@ class Tanh(Module):
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
         y = self._require_cache(self._y)
-        _check_grad(self, grad_output, y)
+        check_grad(self, grad_output, y.shape, y.dtype)
         return grad_output * (1 - y * y)
 
 
@@ -115,7 +104,7 @@ class Sigmoid(Module):
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
         y = self._require_cache(self._y)
-        _check_grad(self, grad_output, y)
+        check_grad(self, grad_output, y.shape, y.dtype)
         return grad_output * y * (1 - y)
 
 
@@ -163,7 +152,7 @@ class Softmax(Module):
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
         y = self._require_cache(self._y)
-        _check_grad(self, grad_output, y)
+        check_grad(self, grad_output, y.shape, y.dtype)
         return y * (grad_output - np.sum(grad_output * y, axis=self.dim, keepdims=True))
 
     def extra_repr(self) -> str:
@@ -220,7 +209,7 @@ class GELU(Module):
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
         x = self._require_cache(self._x)
-        _check_grad(self, grad_output, x)
+        check_grad(self, grad_output, x.shape, x.dtype)
         if self.approximate == "tanh":
             t = self._aux
             du = math.sqrt(2 / math.pi) * (1 + 3 * 0.044715 * x**2)

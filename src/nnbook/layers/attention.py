@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_array, check_dtype, check_last_dim, check_positive_int
+from .._validation import check_array, check_dtype, check_grad, check_last_dim, check_positive_int
 from ..init import make_rng, xavier_uniform
 from ..module import Module, Parameter
 from .linear import Linear
@@ -165,11 +165,7 @@ def scaled_dot_product_attention_backward(grad_output, cache, *, out=None):
     See the chapter :doc:`/transformer`.
     """
     query, key, value, weights, keep, output, scale = cache
-    if grad_output.shape != output.shape:
-        raise ValueError(
-            f"{_SDPA}_backward: expected grad_output of shape {output.shape}, "
-            f"got {grad_output.shape}"
-        )
+    check_grad(f"{_SDPA}_backward", grad_output, output.shape, output.dtype)
     # A contiguous copy of a head-split (strided) gradient makes the products below faster.
     grad_output = np.ascontiguousarray(grad_output)
     used = weights if keep is None else weights * keep
@@ -386,12 +382,7 @@ class MultiheadAttention(Module):
         E, h, d = self.embed_dim, self.num_heads, self.head_dim
         N, T_q, _ = query.shape
         T_k = key.shape[1]
-        check_array(self, grad_output, name="grad_output", dtype=query.dtype)
-        if grad_output.shape != (N, T_q, E):
-            raise ValueError(
-                f"MultiheadAttention: expected grad_output of shape {(N, T_q, E)}, "
-                f"got {grad_output.shape}"
-            )
+        check_grad(self, grad_output, (N, T_q, E), query.dtype)
         grad_concat = self.out_proj.backward(grad_output.reshape(N * T_q, E))  # (N*T_q, E)
         grad_heads = grad_concat.reshape(N, T_q, h, d).transpose(0, 2, 1, 3)  # (N, h, T_q, d)
         W = self.in_proj_weight.data

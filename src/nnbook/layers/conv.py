@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_array, check_dtype, check_positive_int
+from .._validation import check_array, check_dtype, check_grad, check_positive_int
 from ..functional import _geometry, _pair, col2im, im2col
 from ..init import make_rng, uniform
 from ..module import Module, Parameter
@@ -145,12 +145,7 @@ class Conv2d(Module):
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
         x_shape = self._require_cache(self._x_shape)
         cols = self._cols
-        check_array(self, grad_output, name="grad_output", dtype=self.weight.dtype)
-        if grad_output.shape != self._y_shape:
-            raise ValueError(
-                f"Conv2d: expected grad_output of shape {self._y_shape} (the "
-                f"output's), got {grad_output.shape}"
-            )
+        check_grad(self, grad_output, self._y_shape, self.weight.dtype)
         n, c_out, h_out, w_out = grad_output.shape
         # Channels first, like the columns of Y: G is (C_out, N H_out W_out).
         g_image = self._buffer("g", (c_out, n, h_out, w_out))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_array
+from .._validation import check_array, check_grad
 from ..init import make_rng
 from ..module import Module
 
@@ -46,9 +46,11 @@ class Dropout(Module):
         self.p = float(p)
         self._rng = make_rng(rng)
         self._scale = None  # m / (1 - p) from the last forward, or 1.0 for the identity
+        self._like = None  # the shape and dtype of the last input (and output)
 
     def forward(self, x):
         check_array(self, x)
+        self._like = (x.shape, x.dtype)
         if not self.training or self.p == 0.0:
             self._scale = 1.0
             return x
@@ -60,11 +62,8 @@ class Dropout(Module):
         return x * self._scale
 
     def backward(self, grad_output):
-        scale = self._require_cache(self._scale)
-        if not np.isscalar(scale) and grad_output.shape != scale.shape:
-            raise ValueError(
-                f"Dropout: expected grad_output of shape {scale.shape}, got {grad_output.shape}"
-            )
+        check_grad(self, grad_output, *self._require_cache(self._like))
+        scale = self._scale
         return grad_output * scale if not np.isscalar(scale) else grad_output
 
     def extra_repr(self) -> str:

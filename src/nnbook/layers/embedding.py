@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_array, check_dtype, check_positive_int
+from .._validation import check_dtype, check_grad, check_positive_int
 from ..init import make_rng
 from ..module import Module, Parameter
 
@@ -95,11 +95,7 @@ class Embedding(Module):
     def backward(self, grad_output: np.ndarray) -> None:
         indices = self._require_cache(self._indices)
         expected = indices.shape + (self.embedding_dim,)
-        check_array(self, grad_output, name="grad_output", dtype=self.weight.dtype)
-        if grad_output.shape != expected:
-            raise ValueError(
-                f"Embedding: expected grad_output of shape {expected}, got {grad_output.shape}"
-            )
+        check_grad(self, grad_output, expected, self.weight.dtype)
         flat = indices.reshape(-1)
         grad = grad_output.reshape(-1, self.embedding_dim)  # (M, embedding_dim)
         if self.padding_idx is not None:

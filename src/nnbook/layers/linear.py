@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_array, check_dtype, check_last_dim, check_positive_int
+from .._validation import check_array, check_dtype, check_grad, check_last_dim, check_positive_int
 from ..init import make_rng, uniform
 from ..module import Module, Parameter
 
@@ -62,6 +62,7 @@ class Linear(Module):
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
         x = self._require_cache(self._x)
+        check_grad(self, grad_output, x.shape[:-1] + (self.out_features,), x.dtype)
         g = grad_output.reshape(-1, self.out_features)  # (M, out), M = product of leading dims
         self.weight.grad += g.T @ x.reshape(-1, self.in_features)
         if self.bias is not None:

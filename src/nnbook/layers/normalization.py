@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_array, check_dtype, check_positive_int
+from .._validation import check_array, check_dtype, check_grad, check_positive_int
 from ..module import Module, Parameter
 
 
@@ -120,10 +120,7 @@ class LayerNorm(Module):
 
     def backward(self, grad_output):
         x_hat, inv_std, axes = self._require_cache(self._cache)
-        if grad_output.shape != x_hat.shape:
-            raise ValueError(
-                f"LayerNorm: expected grad_output of shape {x_hat.shape}, got {grad_output.shape}"
-            )
+        check_grad(self, grad_output, x_hat.shape, x_hat.dtype)
         lead = tuple(range(x_hat.ndim - len(axes)))
         if self.weight is not None:
             self.weight.grad += np.sum(grad_output * x_hat, axis=lead)

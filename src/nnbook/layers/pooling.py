@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_array
+from .._validation import check_array, check_grad
 from ..functional import _geometry, _pair
 from ..module import Module
 
@@ -111,12 +111,7 @@ class MaxPool2d(_Pool2d):
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
         x = self._require_cache(self._x)
         out, winner = self._out, self._winner
-        check_array(self, grad_output, name="grad_output", dtype=out.dtype)
-        if grad_output.shape != out.shape:
-            raise ValueError(
-                f"MaxPool2d: expected grad_output of shape {out.shape} (the "
-                f"output's), got {grad_output.shape}"
-            )
+        check_grad(self, grad_output, out.shape, out.dtype)
         grad = np.zeros(self._padded_shape(x.shape), dtype=x.dtype)  # (N, C, H + 2pH, W + 2pW)
         grad_windows = list(self._windows(grad, out.shape[2:]))
         nan_window = np.isnan(out)
@@ -186,12 +181,7 @@ class AvgPool2d(_Pool2d):
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
         x = self._require_cache(self._x)
-        check_array(self, grad_output, name="grad_output", dtype=x.dtype)
-        if grad_output.shape != self._out.shape:
-            raise ValueError(
-                f"AvgPool2d: expected grad_output of shape {self._out.shape} (the "
-                f"output's), got {grad_output.shape}"
-            )
+        check_grad(self, grad_output, self._out.shape, x.dtype)
         share = grad_output / (self.kernel_size[0] * self.kernel_size[1])
         grad = np.zeros(self._padded_shape(x.shape), dtype=x.dtype)
         for view in self._windows(grad, grad_output.shape[2:]):
@@ -240,16 +230,13 @@ class Flatten(Module):
                 f"Flatten: start_dim={self.start_dim} comes after "
                 f"end_dim={self.end_dim} for an input of shape {x.shape}"
             )
-        self._x_shape = x.shape
-        return x.reshape(x.shape[:start] + (-1,) + x.shape[end + 1 :])
+        out = x.reshape(x.shape[:start] + (-1,) + x.shape[end + 1 :])
+        self._x_shape, self._out_shape, self._dtype = x.shape, out.shape, x.dtype
+        return out
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
         x_shape = self._require_cache(self._x_shape)
-        if grad_output.size != int(np.prod(x_shape)):
-            raise ValueError(
-                f"Flatten: grad_output of shape {grad_output.shape} does not fit "
-                f"the input shape {x_shape}"
-            )
+        check_grad(self, grad_output, self._out_shape, self._dtype)
         return grad_output.reshape(x_shape)
 
     def extra_repr(self) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_array, check_dtype, check_positive_int
+from .._validation import check_array, check_dtype, check_grad, check_positive_int
 from ..module import Module
 from .dropout import Dropout
 
@@ -88,7 +88,7 @@ class PositionalEncoding(Module):
         return self.dropout(x + self.pe[: x.shape[1]])
 
     def backward(self, grad_output):
-        self._require_cache(self.dropout._scale)
+        check_grad(self, grad_output, *self._require_cache(self.dropout._like))
         return self.dropout.backward(grad_output)
 
     def extra_repr(self) -> str:

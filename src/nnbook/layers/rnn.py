@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_array, check_dtype, check_last_dim, check_positive_int
+from .._validation import check_array, check_dtype, check_grad, check_last_dim, check_positive_int
 from ..init import make_rng, uniform
 from ..module import Module, Parameter
 
@@ -116,13 +116,6 @@ class _RNNBase(Module):
             )
         return h
 
-    def _check_grad(self, g, shape, name):
-        check_array(self, g, name=name, dtype=self.weight_ih_l0.dtype)
-        if g.shape != shape:
-            raise ValueError(
-                f"{type(self).__name__}: expected {name} of shape {shape}, got {g.shape}"
-            )
-
     # -- the layers, one after another --------------------------------------------------------
     def _forward(self, x, init):
         """Run every layer; ``init`` holds one array (L, N, H) or None per state."""
@@ -153,11 +146,12 @@ class _RNNBase(Module):
         if grad_output is None:
             grad_out = np.zeros((T, N, H), dtype=dtype)
         else:
-            self._check_grad(grad_output, (N, T, H), "grad_output")
+            check_grad(self, grad_output, (N, T, H), self.weight_ih_l0.dtype)
             grad_out = np.ascontiguousarray(grad_output.transpose(1, 0, 2))  # (T, N, H)
         for g, g_name in zip(grad_final, self._state_names, strict=True):
             if g is not None:
-                self._check_grad(g, (L, N, H), "grad_" + g_name.replace("0", "_n"))
+                name = "grad_" + g_name.replace("0", "_n")
+                check_grad(self, g, (L, N, H), self.weight_ih_l0.dtype, name=name)
         grad_init = [None] * L
         for layer in reversed(range(L)):
             final = tuple(

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_array, check_dtype, check_last_dim, check_positive_int
+from .._validation import check_array, check_dtype, check_grad, check_last_dim, check_positive_int
 from ..functional import sigmoid
 from ..init import make_rng, uniform
 from ..module import Module, Parameter
@@ -146,6 +146,7 @@ class RNNCell(_CellBase):
 
     def backward(self, grad_h):
         x, h, h_new, h_given = self._require_cache(self._cache)
+        check_grad(self, grad_h, h_new.shape, h_new.dtype, name="grad_h")
         if self.nonlinearity == "tanh":
             d_pre = grad_h * (1 - h_new**2)  # (N, H)
         else:
@@ -225,6 +226,8 @@ class LSTMCell(_CellBase):
         x, h, c, i, f, g, o, tanh_c, state_given = self._require_cache(self._cache)
         grad_h = np.zeros_like(h) if grad_h is None else grad_h
         grad_c = np.zeros_like(c) if grad_c is None else grad_c
+        check_grad(self, grad_h, h.shape, h.dtype, name="grad_h")  # h' and c' are shaped as h, c
+        check_grad(self, grad_c, c.shape, c.dtype, name="grad_c")
         # c' reaches the loss directly and through h' = o * tanh(c').
         dc = grad_c + grad_h * o * (1 - tanh_c**2)  # (N, H)
         di = dc * g * i * (1 - i)  # through the sigmoid: s' = s (1 - s)
@@ -296,6 +299,8 @@ class GRUCell(_CellBase):
 
     def backward(self, grad_h):
         cache, h_given = self._require_cache(self._cache)
+        h = cache[1]  # the previous state: h' has its shape and dtype
+        check_grad(self, grad_h, h.shape, h.dtype, name="grad_h")
         grad_x, grad_h_prev = self.step_backward(grad_h, cache)
         return grad_x, (grad_h_prev if h_given else None)
 

@@ -9,7 +9,7 @@ import copy
 
 import numpy as np
 
-from .._validation import check_array, check_dtype, check_last_dim, check_positive_int
+from .._validation import check_array, check_dtype, check_grad, check_last_dim, check_positive_int
 from ..init import make_rng
 from ..module import Module, ModuleList
 from .activation import GELU, ReLU
@@ -166,7 +166,7 @@ class TransformerEncoderLayer(_TransformerLayer):
         self.dropout2 = Dropout(dropout, rng=rng)
         self.activation = _activation(self, activation)
         self.self_attn_weights = None
-        self._done_forward = None
+        self._out_shape = None
 
     def forward(self, src, src_mask=None, src_key_padding_mask=None):
         """Encode ``src`` (N, T, d_model); masks as in :class:`MultiheadAttention`."""
@@ -178,12 +178,12 @@ class TransformerEncoderLayer(_TransformerLayer):
         else:
             x = self.norm1(x + self._self_attn_block(x, src_mask, src_key_padding_mask))
             x = self.norm2(x + self._ff_block(x, self.dropout2))
-        self._done_forward = True
+        self._out_shape = x.shape
         return x
 
     def backward(self, grad_output):
         """Return the gradient with respect to ``src``."""
-        self._require_cache(self._done_forward)
+        check_grad(self, grad_output, self._require_cache(self._out_shape), self.dtype)
         g = grad_output
         if self.norm_first:
             g = g + self.norm2.backward(self._ff_backward(g, self.dropout2))
@@ -265,7 +265,7 @@ norm_first, bias, rng, dtype
         self.dropout3 = Dropout(dropout, rng=rng)
         self.activation = _activation(self, activation)
         self.self_attn_weights = self.cross_attn_weights = None
-        self._done_forward = None
+        self._out_shape = None
 
     def _cross_attn_block(self, x, memory, attn_mask, key_padding_mask):
         out, self.cross_attn_weights = self.multihead_attn(
@@ -312,12 +312,12 @@ norm_first, bias, rng, dtype
                 x + self._cross_attn_block(x, memory, memory_mask, memory_key_padding_mask)
             )
             x = self.norm3(x + self._ff_block(x, self.dropout3))
-        self._done_forward = True
+        self._out_shape = x.shape
         return x
 
     def backward(self, grad_output):
         """Return ``(grad_tgt, grad_memory)``."""
-        self._require_cache(self._done_forward)
+        check_grad(self, grad_output, self._require_cache(self._out_shape), self.dtype)
         g = grad_output
         if self.norm_first:
             g = g + self.norm3.backward(self._ff_backward(g, self.dropout3))
