@@ -168,12 +168,15 @@ def test_sdpa_matches_torch(mask_kind, rng):
 
 def test_sdpa_dropout_keeps_expectation(rng):
     q, k, v = (rng.standard_normal((4, 3)) for _ in range(3))
-    base, _ = scaled_dot_product_attention(q, k, v)
+    base, base_weights = scaled_dot_product_attention(q, k, v)
     runs = [scaled_dot_product_attention(q, k, v, dropout_p=0.5, rng=i)[0] for i in range(2000)]
     np.testing.assert_allclose(np.mean(runs, axis=0), base, atol=0.1)
     out, weights = scaled_dot_product_attention(q, k, v, dropout_p=0.5, rng=0)
+    # The returned weights are the ones applied: the softmax, zeroed or scaled by 1 / (1 - p).
     np.testing.assert_allclose(out, weights @ v)
-    assert set(np.unique(weights == 0)) == {True, False}
+    kept = weights != 0
+    assert kept.any() and not kept.all()
+    np.testing.assert_allclose(weights[kept], 2.0 * base_weights[kept])
 
 
 def test_sdpa_errors(rng):
@@ -311,18 +314,21 @@ def test_mha_heads_equal_per_head_loop(rng):
 
 
 @pytest.mark.filterwarnings("ignore:Support for mismatched key_padding_mask")
+@pytest.mark.parametrize("bias", [True, False])
 @pytest.mark.parametrize("self_attention", [False, True])
 @pytest.mark.parametrize("masks", MASKS)
-def test_mha_matches_torch(masks, self_attention, rng):
+def test_mha_matches_torch(masks, self_attention, bias, rng):
     torch = pytest.importorskip("torch")
     torch.manual_seed(0)
     N, T, E, h = 3, 4, 8, 2
     T_k = T if self_attention else 5
-    reference = torch.nn.MultiheadAttention(E, h, batch_first=True).double()
-    with torch.no_grad():  # torch starts with zero biases; make them count
-        reference.in_proj_bias.normal_()
-        reference.out_proj.bias.normal_()
-    mha = nnbook.MultiheadAttention(E, h, rng=0)
+    reference = torch.nn.MultiheadAttention(E, h, bias=bias, batch_first=True).double()
+    if bias:
+        with torch.no_grad():  # torch starts with zero biases; make them count
+            reference.in_proj_bias.normal_()
+            reference.out_proj.bias.normal_()
+    mha = nnbook.MultiheadAttention(E, h, bias=bias, rng=0)
+    assert list(mha.state_dict()) == list(reference.state_dict())
     copy_weights(reference, mha)
     m = _masks(masks, rng, N, h, T, T_k)
     if self_attention:

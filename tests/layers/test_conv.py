@@ -8,7 +8,7 @@ import nnbook
 from nnbook.functional import conv2d_naive
 from nnbook.gradcheck import check_module
 
-# (kernel_size, stride, padding): square and non-square kernels, stride 1 and 2 (also mixed),
+# (kernel_size, stride, padding): square and non-square kernels, stride 1, 2 and 3 (also mixed),
 # padding 0, 1 and 2.
 CONFIGS = [
     (3, 1, 0),
@@ -18,6 +18,8 @@ CONFIGS = [
     ((2, 3), (2, 1), (1, 2)),
     (5, 2, 2),
     (1, 1, 0),
+    (3, 2, 0),  # the stride skips real pixels (the last row or column): their gradient is 0
+    (2, 3, 0),
 ]
 
 

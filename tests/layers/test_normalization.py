@@ -38,29 +38,38 @@ def test_eps_inside_square_root_and_biased_variance():
     np.testing.assert_allclose(y, expected, atol=1e-15)
 
 
-@pytest.mark.parametrize("affine", [True, False])
+AFFINE = [
+    {"elementwise_affine": True},
+    {"elementwise_affine": False},
+    {"elementwise_affine": True, "bias": False},
+]
+
+
+@pytest.mark.parametrize("options", AFFINE)
 @pytest.mark.parametrize(("normalized_shape", "shape"), [(4, (3, 4)), ((2, 3), (2, 2, 3))])
-def test_gradcheck(normalized_shape, shape, affine, rng):
-    norm = nnbook.LayerNorm(normalized_shape, elementwise_affine=affine)
-    if affine:
-        norm.weight.data[...] = rng.standard_normal(norm.weight.shape)
-        norm.bias.data[...] = rng.standard_normal(norm.bias.shape)
+def test_gradcheck(normalized_shape, shape, options, rng):
+    norm = nnbook.LayerNorm(normalized_shape, **options)
+    for p in norm.parameters():
+        p.data[...] = rng.standard_normal(p.shape)
     # rng=1: the projections must not equal the input (both would be seed 0's first draw), as
     # the input direction is exactly the one LayerNorm's gradient nearly annihilates.
     errors = check_module(norm, rng.standard_normal(shape), rng=1)
-    assert errors.keys() == ({"input0", "weight", "bias"} if affine else {"input0"})
+    assert errors.keys() == {"input0"} | set(norm.state_dict())
+    assert len(errors) == 1 + len(norm.parameters())
     for name, err in errors.items():
         assert err < 1e-6, (name, err)
 
 
+@pytest.mark.parametrize("options", AFFINE)
 @pytest.mark.parametrize(("normalized_shape", "shape"), [(4, (3, 4)), ((2, 3), (4, 2, 3))])
-def test_matches_torch(normalized_shape, shape, rng):
+def test_matches_torch(normalized_shape, shape, options, rng):
     torch = pytest.importorskip("torch")
-    reference = torch.nn.LayerNorm(normalized_shape, eps=1e-3).double()
+    reference = torch.nn.LayerNorm(normalized_shape, eps=1e-3, **options).double()
     with torch.no_grad():
-        reference.weight.normal_()
-        reference.bias.normal_()
-    norm = nnbook.LayerNorm(normalized_shape, eps=1e-3)
+        for p in reference.parameters():
+            p.normal_()
+    norm = nnbook.LayerNorm(normalized_shape, eps=1e-3, **options)
+    assert list(norm.state_dict()) == list(reference.state_dict())
     copy_weights(reference, norm)
     x, g = rng.standard_normal(shape), rng.standard_normal(shape)
     xt = to_torch(x, requires_grad=True)

@@ -7,6 +7,7 @@ from torch_helpers import assert_grads_match, copy_weights, to_torch
 import nnbook
 from nnbook.gradcheck import check_module
 from nnbook.layers.positional import sinusoidal_positional_encoding
+from nnbook.module import Module
 
 N, T, S, D, H, FF = 2, 4, 3, 6, 2, 8
 
@@ -365,3 +366,84 @@ def test_stacks_match_torch(norm_first, rng):
     np.testing.assert_allclose(grad_src, st.grad.numpy(), atol=1e-10)
     assert_grads_match(t_enc, enc)
     assert_grads_match(t_dec, dec)
+
+
+def _randomise_all(module, rng):
+    """Every parameter away from its initial value, biases of the attention included."""
+    for name, p in module.named_parameters():
+        if "norm" in name and name.endswith("weight"):
+            p.data[...] = rng.uniform(0.5, 1.5, p.shape)
+        else:
+            p.data[...] = 0.3 * rng.standard_normal(p.shape)
+
+
+def _layer_pair(kind, norm_first, **options):
+    cls = nnbook.TransformerEncoderLayer if kind == "encoder" else nnbook.TransformerDecoderLayer
+    return cls(D, H, FF, norm_first=norm_first, rng=0, **options)
+
+
+def _inputs(kind, rng):
+    if kind == "encoder":
+        return (rng.standard_normal((N, T, D)),)
+    return rng.standard_normal((N, T, D)), rng.standard_normal((N, S, D))
+
+
+@pytest.mark.parametrize("kind", ["encoder", "decoder"])
+@pytest.mark.parametrize("norm_first", [False, True])
+def test_layers_without_bias(kind, norm_first, rng):
+    layer = _layer_pair(kind, norm_first, dropout=0.0, bias=False)
+    _randomise_all(layer, rng)
+    assert not any(name.endswith("bias") for name in layer.state_dict())
+    inputs = _inputs(kind, rng)
+    errors = check_module(layer, *inputs, rng=1)
+    assert errors.keys() == {f"input{i}" for i in range(len(inputs))} | set(layer.state_dict())
+    _assert_small(errors)
+    torch = pytest.importorskip("torch")
+    cls = getattr(torch.nn, type(layer).__name__)
+    reference = cls(D, H, FF, dropout=0.0, batch_first=True, norm_first=norm_first, bias=False)
+    reference = reference.double()
+    assert list(reference.state_dict()) == list(layer.state_dict())
+    reference.load_state_dict({k: torch.from_numpy(v) for k, v in layer.state_dict().items()})
+    g = rng.standard_normal((N, T, D))
+    layer.zero_grad()  # the gradient check accumulated into .grad
+    tensors = [to_torch(x, requires_grad=True) for x in inputs]
+    reference(*tensors).backward(to_torch(g))
+    np.testing.assert_allclose(
+        layer(*inputs), reference(*tensors).detach().numpy(), rtol=0, atol=1e-12
+    )
+    grads = layer.backward(g)
+    grads = grads if isinstance(grads, tuple) else (grads,)
+    for mine, tensor in zip(grads, tensors, strict=True):
+        np.testing.assert_allclose(mine, tensor.grad.numpy(), rtol=0, atol=1e-10)
+    assert_grads_match(reference, layer)
+
+
+@pytest.mark.parametrize("kind", ["encoder", "decoder"])
+@pytest.mark.parametrize("norm_first", [False, True])
+def test_layers_in_training_mode_gradcheck(kind, norm_first, rng):
+    # Re-seeding every random stream before each forward pass fixes all the dropout masks (the
+    # sub-layers' and the attention weights'), so finite differences apply to training mode.
+    layer = _layer_pair(kind, norm_first, dropout=0.3)
+    _randomise_all(layer, rng)
+    random_parts = [m for m in layer.modules() if hasattr(m, "_rng")]
+    assert len(random_parts) >= 4
+
+    class Reseeded(Module):
+        def __init__(self):
+            super().__init__()
+            self.layer = layer
+
+        def forward(self, *inputs):
+            for seed, part in enumerate(random_parts):
+                part._rng = np.random.default_rng(seed)
+            return layer(*inputs)
+
+        def backward(self, g):
+            return layer.backward(g)
+
+    wrapped = Reseeded()
+    inputs = _inputs(kind, rng)
+    out = wrapped(*inputs)
+    assert not np.allclose(out, layer.eval()(*inputs))  # dropout was active
+    layer.train()
+    _assert_small(check_module(wrapped, *inputs, rng=1))

@@ -314,3 +314,36 @@ def test_rnn_float32_with_padding(rng):
     np.testing.assert_allclose(logits, ref(src, tgt), atol=1e-5)
     model.backward(np.ones_like(logits))
     assert all(p.grad.dtype == np.float32 for p in model.parameters())
+
+
+# What each row of a three-row batch "predicts" at decoding steps 1, 2, 3, ...: row 0 ends at
+# once, row 2 after one token, row 1 after two. After its end a row still prefers token 4, which
+# greedy decoding must overwrite with EOS; and once every row has ended, decoding must stop.
+SCRIPT = np.array([[EOS, 4, 4, 4], [3, 3, EOS, 4], [5, EOS, 3, 4]])
+DECODED = np.array([[BOS, EOS, EOS, EOS], [BOS, 3, 3, EOS], [BOS, 5, EOS, EOS]])
+
+
+def _scripted_logits(step):
+    return np.eye(6)[SCRIPT[:, step]] * 10.0  # (3, V): the scripted token wins
+
+
+def test_transformer_greedy_decode_stops_and_fills_with_eos(rng, monkeypatch):
+    model = Seq2SeqTransformer(6, 6, d_model=8, nhead=2, dim_feedforward=8, rng=0)
+
+    def decode(ys, memory, tgt_mask=None, memory_key_padding_mask=None):
+        logits = np.zeros(ys.shape + (6,))
+        logits[:, -1] = _scripted_logits(ys.shape[1] - 1)
+        return logits
+
+    monkeypatch.setattr(model, "decode", decode)
+    out = model.greedy_decode(rng.integers(3, 6, (3, 4)), BOS, EOS, max_len=8)
+    np.testing.assert_array_equal(out, DECODED)
+
+
+def test_rnn_greedy_decode_stops_and_fills_with_eos(rng, monkeypatch):
+    model = Seq2SeqRNN(6, 6, embed_dim=4, hidden_size=5, attention_dim=3, rng=0)
+    steps = iter(range(len(SCRIPT[0])))
+    monkeypatch.setattr(model, "generator", lambda features: _scripted_logits(next(steps)))
+    out = model.greedy_decode(rng.integers(3, 6, (3, 4)), BOS, EOS, max_len=8)
+    np.testing.assert_array_equal(out, DECODED)
+    assert model.attention_weights.shape == (3, 3, 4)  # (N, L - 1, S)
