@@ -124,7 +124,13 @@ def test_load_state_dict_errors_and_atomicity():
     message = r"missing keys \['linear2.bias'\], unexpected keys \['extra'\]"
     with pytest.raises(KeyError, match=message):
         block.load_state_dict(state)
-    block.load_state_dict(state, strict=False)  # loads what matches
+    changed = {k: v + 1 for k, v in state.items()}
+    block.load_state_dict(changed, strict=False)  # loads what matches, ignores the rest
+    after = block.state_dict()
+    for name in before:
+        expected = before[name] + 1 if name in changed else before[name]
+        np.testing.assert_array_equal(after[name], expected, err_msg=name)
+    block.load_state_dict(before)
     bad = block.state_dict()
     bad["linear1.weight"] = bad["linear1.weight"] + 1
     bad["linear2.weight"] = np.zeros((3, 3))

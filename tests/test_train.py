@@ -165,3 +165,47 @@ def test_fit_errors():
         fit(*args, X.tolist(), y, epochs=1)
     with pytest.raises(ValueError, match="give both X_val and y_val, or neither"):
         fit(*args, X, y, epochs=1, X_val=X)
+
+
+class _Recorder(nnbook.Linear):
+    """A Linear layer that remembers the rows of every batch and the mode it ran in."""
+
+    def __init__(self):
+        super().__init__(1, 1, rng=0)
+        self.batches, self.modes = [], []
+
+    def forward(self, x):
+        self.batches.append(x[:, 0].copy())
+        self.modes.append(self.training)
+        return super().forward(x)
+
+
+def test_fit_batches_shuffles_weights_and_validates_in_eval_mode():
+    X = np.arange(10.0)[:, None]  # row i holds the value i, so a batch names its rows
+    y = 0.5 * X + 1.0
+    model = _Recorder()
+    loss_fn = nnbook.MSELoss()
+    history = fit(
+        model,
+        loss_fn,
+        nnbook.SGD(model.parameters(), lr=0.0),  # the model stays fixed: losses can be recomputed
+        X,
+        y,
+        epochs=3,
+        batch_size=4,
+        rng=0,
+        X_val=X[:3],
+        y_val=y[:3],
+    )
+    # Per epoch: batches of 4, 4 and the last 2 (none dropped), then one validation pass.
+    epochs = [model.batches[i : i + 4] for i in range(0, 12, 4)]
+    for batches in epochs:
+        assert [len(b) for b in batches] == [4, 4, 2, 3]
+        assert sorted(np.concatenate(batches[:3])) == list(range(10))  # every row once
+    orders = [tuple(np.concatenate(batches[:3])) for batches in epochs]
+    assert len(set(orders)) == 3 and orders[0] != tuple(range(10))  # shuffled, anew each epoch
+    assert model.modes == [True, True, True, False] * 3  # validation runs in eval mode
+    # The epoch loss is the mean over all rows, not the mean of the batch means (4, 4, 2).
+    full = loss_fn(model(X), y)
+    np.testing.assert_allclose(history.loss, [full] * 3, rtol=1e-12)
+    np.testing.assert_allclose(history.val_loss, [loss_fn(model(X[:3]), y[:3])] * 3, rtol=1e-12)
