@@ -108,3 +108,12 @@ def test_projections_do_not_repeat_inputs_drawn_from_the_same_seed():
     x = np.random.default_rng(0).standard_normal((3, 5))
     errors = check_module(nnbook.LayerNorm(5), x, rng=0)
     assert errors["input0"] < 1e-6
+
+
+def test_a_gradient_for_a_keyword_input_is_refused(rng):
+    cell = nnbook.LSTMCell(3, 4, rng=0)
+    state = (rng.standard_normal((2, 4)), rng.standard_normal((2, 4)))
+    message = "LSTMCell.backward returned 2 gradients but 1 inputs were passed positionally"
+    with pytest.raises(ValueError, match=message):
+        check_module(cell, rng.standard_normal((2, 3)), state=state)
+    check_module(cell, rng.standard_normal((2, 3)), state)  # positionally, it is checked

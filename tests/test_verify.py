@@ -200,3 +200,83 @@ def test_float32_input_raises(rng):
 def test_not_a_module_raises(rng):
     with pytest.raises(TypeError, match="expected an nnbook Module, got Perceptron"):
         verify(nnbook.Perceptron(2), rng.standard_normal((4, 2)))
+
+
+def _more_cases(rng):
+    """(module, inputs, forward kwargs, select) for the other modules with a torch builder."""
+    x3 = rng.standard_normal((N, T, D))
+    img = rng.standard_normal((N, 2, 6, 6))
+    return {
+        "decoder layer": (
+            nnbook.TransformerDecoderLayer(D, 2, 8, dropout=0.0, rng=0),
+            (x3, rng.standard_normal((N, 5, D))),
+            {"tgt_mask": nnbook.generate_square_subsequent_mask(T)},
+            None,
+        ),
+        "encoder stack": (
+            nnbook.TransformerEncoder(
+                nnbook.TransformerEncoderLayer(D, 2, 8, dropout=0.0, rng=0), 2
+            ),
+            (x3,),
+            {},
+            None,
+        ),
+        "decoder stack": (
+            nnbook.TransformerDecoder(
+                nnbook.TransformerDecoderLayer(D, 2, 8, dropout=0.0, rng=0), 2
+            ),
+            (x3, rng.standard_normal((N, 5, D))),
+            {},
+            None,
+        ),
+        "embedding": (
+            nnbook.Embedding(7, D, rng=0),
+            (np.array([[0, 3, 6]]),),
+            {},
+            None,
+        ),
+        "layernorm": (nnbook.LayerNorm(D), (x3,), {}, None),
+        "gelu": (nnbook.GELU(), (x3,), {}, None),
+        "softmax": (nnbook.Softmax(dim=-1), (x3,), {}, None),
+        "maxpool": (nnbook.MaxPool2d(2), (img,), {}, None),
+        "avgpool": (nnbook.AvgPool2d(3, stride=2, padding=1), (img,), {}, None),
+        "flatten": (nnbook.Flatten(), (img,), {}, None),
+        "dropout": (nnbook.Dropout(0.3, rng=0), (x3,), {}, None),
+        "lstm cell": (
+            nnbook.LSTMCell(3, D, rng=0),
+            (
+                rng.standard_normal((N, 3)),
+                (rng.standard_normal((N, D)), rng.standard_normal((N, D))),
+            ),
+            {},
+            lambda out: out,  # both h' and c' enter the loss
+        ),
+        "gru cell": (nnbook.GRUCell(3, D, rng=0), (rng.standard_normal((N, 3)),), {}, None),
+    }
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "decoder layer",
+        "encoder stack",
+        "decoder stack",
+        "embedding",
+        "layernorm",
+        "gelu",
+        "softmax",
+        "maxpool",
+        "avgpool",
+        "flatten",
+        "dropout",
+        "lstm cell",
+        "gru cell",
+    ],
+)
+def test_verify_builds_every_torch_counterpart(case, rng):
+    pytest.importorskip("torch")
+    module, inputs, kwargs, select = _more_cases(rng)[case]
+    result = verify(module, *inputs, select=select, **kwargs)
+    assert result.torch_max_abs_diff is not None, result.note  # a torch module was built
+    assert result.torch_max_abs_diff < 1e-10
+    assert result.passed, str(result)

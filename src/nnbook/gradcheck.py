@@ -164,6 +164,12 @@ def check_module(
         else:
             errors[name] = relative_error(grad, numerical_gradient(loss, value, eps))
 
+    if any(g is not None for g in grads[len(inputs) :]):
+        raise ValueError(
+            f"check_module: {type(module).__name__}.backward returned {len(grads)} gradients "
+            f"but {len(inputs)} inputs were passed positionally; pass every input that gets a "
+            "gradient (e.g. a cell's state) positionally"
+        )
     for i, g in enumerate(grads):
         if g is not None:  # e.g. a cell called without a state returns None for the state
             check_input(f"input{i}", g, inputs[i])
