@@ -82,3 +82,19 @@ def test_errors():
         nnbook.clip_grad_norm_([Parameter(np.zeros(3))], -1.0)
     with pytest.raises(ValueError, match="norm_type must be > 0 or inf, got 0.0"):
         nnbook.clip_grad_norm_([Parameter(np.zeros(3))], 1.0, norm_type=0)
+
+
+@pytest.mark.filterwarnings("error")  # the NaN that results is documented: no warning
+@pytest.mark.parametrize("bad", [float("inf"), float("nan")])
+def test_non_finite_gradients_as_torch(bad, rng):
+    torch = pytest.importorskip("torch")
+    params = _params(rng)
+    params[1].grad[2] = bad
+    tensors = [to_torch(p.data, requires_grad=True) for p in params]
+    for t, p in zip(tensors, params, strict=True):
+        t.grad = to_torch(p.grad)
+    total = nnbook.clip_grad_norm_(params, 1.0)
+    expected = torch.nn.utils.clip_grad_norm_(tensors, 1.0)
+    np.testing.assert_equal(total, expected.item())
+    for p, t in zip(params, tensors, strict=True):
+        np.testing.assert_array_equal(p.grad, t.grad.numpy())  # NaN where torch has NaN

@@ -72,6 +72,7 @@ def clip_grad_norm_(
     # Like torch, always multiply (by 1 when within bounds). A NaN norm makes every gradient NaN;
     # an inf norm zeroes the finite entries and turns the infinite ones into NaN.
     scale = min(max_norm / (total + 1e-6), 1.0) if total == total else math.nan
-    for p in parameters:
-        p.grad *= scale
+    with np.errstate(invalid="ignore"):  # inf * 0 is the documented NaN, not a surprise
+        for p in parameters:
+            p.grad *= scale
     return total

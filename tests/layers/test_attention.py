@@ -447,3 +447,23 @@ def test_mha_errors(rng):
     out, _ = mha(x, x, x)
     with pytest.raises(ValueError, match="grad_output of shape"):
         mha.backward(out[:1])
+
+
+def test_sdpa_with_a_given_scale_matches_torch(rng):
+    torch = pytest.importorskip("torch")
+    q, k, v = (
+        rng.standard_normal((2, 4, 5)),
+        rng.standard_normal((2, 6, 5)),
+        rng.standard_normal((2, 6, 3)),
+    )
+    out, _, cache = scaled_dot_product_attention(q, k, v, scale=0.7, return_cache=True)
+    g = rng.standard_normal(out.shape)
+    grads = scaled_dot_product_attention_backward(g, cache)
+    tq, tk, tv = (to_torch(a, requires_grad=True) for a in (q, k, v))
+    tout = torch.nn.functional.scaled_dot_product_attention(tq, tk, tv, scale=0.7)
+    tout.backward(to_torch(g))
+    np.testing.assert_allclose(out, tout.detach().numpy(), rtol=0, atol=1e-12)
+    for mine, theirs in zip(grads, (tq, tk, tv), strict=True):
+        np.testing.assert_allclose(mine, theirs.grad.numpy(), rtol=0, atol=1e-12)
+    default, _ = scaled_dot_product_attention(q, k, v)
+    assert not np.allclose(out, default)  # the scale was used, not 1/sqrt(5)

@@ -111,6 +111,12 @@ def test_gradcheck_without_bias(rng):
             *random_states(kind, rng, (2, 2, 3)),
             select=lambda out: out,
         )
+        # The input, every initial state and every weight (there are no biases) were checked.
+        params = {name for name, _ in module.named_parameters()}
+        assert params and not any("bias" in name for name in params)
+        assert (
+            set(errors) == {"input0"} | {f"input{i + 1}" for i in range(num_states(kind))} | params
+        )
         for name, err in errors.items():
             assert err < 1e-6, (kind, name, err)
 

@@ -447,3 +447,31 @@ def test_layers_in_training_mode_gradcheck(kind, norm_first, rng):
     assert not np.allclose(out, layer.eval()(*inputs))  # dropout was active
     layer.train()
     _assert_small(check_module(wrapped, *inputs, rng=1))
+
+
+@pytest.mark.parametrize("norm_first", [False, True])
+def test_decoder_layer_gelu_and_eps_match_torch(norm_first, rng):
+    torch = pytest.importorskip("torch")
+    options = {"activation": "gelu", "layer_norm_eps": 0.1, "dropout": 0.0}
+    layer = nnbook.TransformerDecoderLayer(D, H, FF, norm_first=norm_first, rng=0, **options)
+    _randomise_all(layer, rng)
+    reference = torch.nn.TransformerDecoderLayer(
+        D, H, FF, batch_first=True, norm_first=norm_first, **options
+    ).double()
+    reference.load_state_dict({k: torch.from_numpy(v) for k, v in layer.state_dict().items()})
+    tgt, memory = rng.standard_normal((N, T, D)), rng.standard_normal((N, S, D))
+    g = rng.standard_normal((N, T, D))
+    tt, mt = to_torch(tgt, requires_grad=True), to_torch(memory, requires_grad=True)
+    yt = reference(tt, mt)
+    yt.backward(to_torch(g))
+    np.testing.assert_allclose(layer(tgt, memory), yt.detach().numpy(), rtol=0, atol=1e-12)
+    grad_tgt, grad_memory = layer.backward(g)
+    np.testing.assert_allclose(grad_tgt, tt.grad.numpy(), rtol=0, atol=1e-10)
+    np.testing.assert_allclose(grad_memory, mt.grad.numpy(), rtol=0, atol=1e-10)
+    assert_grads_match(reference, layer)
+    # eps = 0.1 is large enough to matter: the default would give another output.
+    layer_default = nnbook.TransformerDecoderLayer(
+        D, H, FF, activation="gelu", dropout=0.0, norm_first=norm_first, rng=0
+    )
+    layer_default.load_state_dict(layer.state_dict())
+    assert not np.allclose(layer_default(tgt, memory), layer(tgt, memory))
