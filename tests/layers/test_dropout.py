@@ -65,10 +65,11 @@ def test_errors():
     drop = nnbook.Dropout(0.5)
     with pytest.raises(RuntimeError, match="backward called before forward"):
         drop.backward(np.ones(3))
-    with pytest.raises(TypeError, match="numpy.ndarray"):
+    with pytest.raises(TypeError, match="Dropout: expected input to be a numpy.ndarray, got list"):
         drop([1.0, 2.0])
-    with pytest.raises(TypeError, match="floating-point"):
+    with pytest.raises(TypeError, match="Dropout: expected input with a floating-point dtype"):
         drop(np.ones(3, dtype=int))
     drop(np.ones((2, 3)))
-    with pytest.raises(ValueError, match="grad_output of shape"):
+    message = r"Dropout: expected grad_output of shape \(2, 3\) \(the output's\), got \(3, 2\)"
+    with pytest.raises(ValueError, match=message):
         drop.backward(np.ones((3, 2)))

@@ -106,10 +106,13 @@ def test_errors(rng):
         norm.backward(np.ones((2, 4)))
     with pytest.raises(ValueError, match=r"expected input of shape \(\.\.\., 4\), got shape"):
         norm(rng.standard_normal((2, 3)))
-    with pytest.raises(TypeError, match="dtype float64"):
+    with pytest.raises(TypeError, match="LayerNorm: expected input of dtype float64, got float32"):
         norm(np.ones((2, 4), np.float32))
-    with pytest.raises(TypeError, match="numpy.ndarray"):
+    with pytest.raises(
+        TypeError, match="LayerNorm: expected input to be a numpy.ndarray, got list"
+    ):
         norm([[1.0, 2.0, 3.0, 4.0]])
     norm(np.ones((2, 4)))
-    with pytest.raises(ValueError, match="grad_output of shape"):
+    message = r"LayerNorm: expected grad_output of shape \(2, 4\) \(the output's\), got \(3, 4\)"
+    with pytest.raises(ValueError, match=message):
         norm.backward(np.ones((3, 4)))

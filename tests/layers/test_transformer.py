@@ -87,7 +87,9 @@ def test_positional_encoding_errors(rng):
         layer(rng.standard_normal((1, 5, 8)))
     with pytest.raises(ValueError, match=r"expected input of shape \(N, T <= 4, 8\)"):
         layer(rng.standard_normal((1, 2, 7)))
-    with pytest.raises(ValueError, match="3-D"):
+    with pytest.raises(
+        ValueError, match=r"PositionalEncoding: expected 3-D input, got shape \(2, 8\)"
+    ):
         layer(rng.standard_normal((2, 8)))
     with pytest.raises(ValueError, match="d_model must be positive"):
         nnbook.PositionalEncoding(0)
@@ -259,11 +261,16 @@ def test_layer_errors(rng):
         dec.backward(np.ones((N, T, D)))
     with pytest.raises(ValueError, match=r"expected src with last dimension 6"):
         enc(rng.standard_normal((N, T, 5)))
-    with pytest.raises(TypeError, match="dtype float64"):
+    with pytest.raises(TypeError, match="TransformerEncoderLayer: expected src of dtype float64"):
         enc(np.ones((N, T, D), np.float32))
-    with pytest.raises(ValueError, match="3-D memory"):
+    message = r"TransformerDecoderLayer: expected 3-D memory, got shape \(3, 6\)"
+    with pytest.raises(ValueError, match=message):
         dec(rng.standard_normal((N, T, D)), rng.standard_normal((S, D)))
-    with pytest.raises(ValueError, match="same batch size"):
+    message = (
+        r"TransformerDecoderLayer: tgt and memory must have the same batch size, "
+        r"got shapes \(2, 4, 6\) and \(3, 3, 6\)"
+    )
+    with pytest.raises(ValueError, match=message):
         dec(rng.standard_normal((N, T, D)), rng.standard_normal((N + 1, S, D)))
 
 
