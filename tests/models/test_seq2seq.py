@@ -347,3 +347,35 @@ def test_rnn_greedy_decode_stops_and_fills_with_eos(rng, monkeypatch):
     out = model.greedy_decode(rng.integers(3, 6, (3, 4)), BOS, EOS, max_len=8)
     np.testing.assert_array_equal(out, DECODED)
     assert model.attention_weights.shape == (3, 3, 4)  # (N, L - 1, S)
+
+
+def test_transformer_gradcheck_in_training_mode(rng):
+    # Every random stream re-seeded before each forward pass fixes every dropout mask, those of
+    # the two positional encodings included (two instances, so each keeps its own mask: with
+    # S == T below, one shared instance would reuse the target's mask for the source).
+    model = Seq2SeqTransformer(
+        5, 6, d_model=4, nhead=2, num_encoder_layers=1, num_decoder_layers=1,
+        dim_feedforward=4, dropout=0.3, max_len=8, rng=0,
+    )  # fmt: skip
+    random_parts = [m for m in model.modules() if hasattr(m, "_rng")]
+
+    class Reseeded(nnbook.Module):
+        def __init__(self):
+            super().__init__()
+            self.model = model
+
+        def forward(self, src, tgt):
+            for seed, part in enumerate(random_parts):
+                part._rng = np.random.default_rng(seed)
+            return model(src, tgt)
+
+        def backward(self, g):
+            return model.backward(g)
+
+    src, tgt = np.array([[3, 4, 1], [2, 3, 4]]), np.array([[1, 5, 2], [1, 3, 4]])
+    wrapped = Reseeded()
+    assert not np.allclose(wrapped(src, tgt), model.eval()(src, tgt))  # dropout was active
+    model.train()
+    errors = check_module(wrapped, src, tgt, rng=1)
+    assert errors.keys() == {"model." + name for name in model.state_dict()}
+    _assert_small(errors)
