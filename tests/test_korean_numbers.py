@@ -63,10 +63,15 @@ def test_number_wrong_type(bad):
         kn.number_to_words(bad)
 
 
-@pytest.mark.parametrize("bad", ["일십", "일백", "삼삼", "십십", "", "일만", "삼x"])
+@pytest.mark.parametrize("bad", ["일십", "일백", "삼삼", "십십", "", "일만"])
 def test_words_to_number_rejects_non_canonical(bad):
-    with pytest.raises(ValueError, match="korean_numbers"):
+    with pytest.raises(ValueError, match=f"korean_numbers: '{bad}' is not a canonical Sino-Korean"):
         kn.words_to_number(bad)
+
+
+def test_words_to_number_rejects_other_characters():
+    with pytest.raises(ValueError, match="korean_numbers: unexpected character 'x' in '삼x'"):
+        kn.words_to_number("삼x")
 
 
 def test_words_to_number_wrong_type():
