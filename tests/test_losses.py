@@ -74,11 +74,42 @@ def test_matches_torch(cls, torch_fn, make, shape, big, rng):
 
 
 @pytest.mark.parametrize("scale", [2.0, -0.5, 0.0])
-def test_backward_scales_with_grad_output(scale, rng):
-    x, t = _class_case(rng, (4, 3))
-    loss = nnbook.CrossEntropyLoss()
+@pytest.mark.parametrize(
+    ("cls", "make"), [(c, m) for c, _, m, _ in CASES], ids=lambda v: getattr(v, "__name__", "")
+)
+def test_backward_scales_with_grad_output(cls, make, scale, rng):
+    x, t = make(rng, (4, 3))
+    loss = cls()
     loss(x, t)
     np.testing.assert_allclose(loss.backward(scale), scale * loss.backward())
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize(
+    ("cls", "torch_fn", "make", "shape"), PARAMS[:2] + PARAMS[3:5], ids=IDS[:2] + IDS[3:5]
+)
+def test_nan_input_gives_nan_as_torch(cls, torch_fn, make, shape, rng):
+    _compare_non_finite(cls, torch_fn, make, shape, np.nan, rng)
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_cross_entropy_with_a_non_finite_logit_as_torch(bad, rng):
+    _compare_non_finite(nnbook.CrossEntropyLoss, "cross_entropy", _class_case, (4, 3), bad, rng)
+
+
+def _compare_non_finite(cls, torch_fn, make, shape, bad, rng):
+    torch = pytest.importorskip("torch")
+    x, t = make(rng, shape)
+    x.reshape(-1)[0] = bad
+    loss = cls()
+    value = loss(x, t)
+    grad = loss.backward()
+    xt = to_torch(x, requires_grad=True)
+    expected = getattr(torch.nn.functional, torch_fn)(xt, to_torch(t))
+    expected.backward()
+    assert np.isnan(value) and np.isnan(expected.item())
+    np.testing.assert_array_equal(np.isnan(grad), np.isnan(xt.grad.numpy()))
 
 
 def test_known_values():

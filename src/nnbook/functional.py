@@ -24,14 +24,16 @@ def softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
 
     .. math:: \\mathrm{softmax}(x)_i = e^{x_i - m} / \\sum_j e^{x_j - m}, \\quad m = \\max_j x_j
     """
-    shifted = x - np.max(x, axis=axis, keepdims=True)
+    with np.errstate(invalid="ignore"):  # an inf in a row gives NaN (as torch), not a warning
+        shifted = x - np.max(x, axis=axis, keepdims=True)
     e = np.exp(shifted)
     return e / np.sum(e, axis=axis, keepdims=True)
 
 
 def log_softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
     """:math:`\\log \\mathrm{softmax}(x)`, computed as :math:`x - m - \\log \\sum_j e^{x_j - m}`."""
-    shifted = x - np.max(x, axis=axis, keepdims=True)
+    with np.errstate(invalid="ignore"):  # an inf in a row gives NaN (as torch), not a warning
+        shifted = x - np.max(x, axis=axis, keepdims=True)
     return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 
 
