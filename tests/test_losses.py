@@ -60,17 +60,22 @@ def test_gradcheck(cls, torch_fn, make, shape, rng):
 @pytest.mark.parametrize("big", [1.0, 1e4])
 @pytest.mark.parametrize(("cls", "torch_fn", "make", "shape"), PARAMS, ids=IDS)
 def test_matches_torch(cls, torch_fn, make, shape, big, rng):
+    value, grad, expected, expected_grad = _both(cls, torch_fn, *make(rng, shape, big))
+    assert np.isfinite(value) and np.all(np.isfinite(grad))
+    np.testing.assert_allclose(value, expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(grad, expected_grad, rtol=1e-10, atol=1e-14)
+
+
+def _both(cls, torch_fn, x, t):
+    """The loss and its input gradient from nnbook and from torch's functional form."""
     torch = pytest.importorskip("torch")
-    x, t = make(rng, shape, big)
     loss = cls()
     value = loss(x, t)
     grad = loss.backward()
     xt = to_torch(x, requires_grad=True)
     expected = getattr(torch.nn.functional, torch_fn)(xt, to_torch(t))
     expected.backward()
-    assert np.isfinite(value) and np.all(np.isfinite(grad))
-    np.testing.assert_allclose(value, expected.item(), rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(grad, xt.grad.numpy(), rtol=1e-10, atol=1e-14)
+    return value, grad, expected.item(), xt.grad.numpy()
 
 
 @pytest.mark.parametrize("scale", [2.0, -0.5, 0.0])
@@ -99,17 +104,11 @@ def test_cross_entropy_with_a_non_finite_logit_as_torch(bad, rng):
 
 
 def _compare_non_finite(cls, torch_fn, make, shape, bad, rng):
-    torch = pytest.importorskip("torch")
     x, t = make(rng, shape)
     x.reshape(-1)[0] = bad
-    loss = cls()
-    value = loss(x, t)
-    grad = loss.backward()
-    xt = to_torch(x, requires_grad=True)
-    expected = getattr(torch.nn.functional, torch_fn)(xt, to_torch(t))
-    expected.backward()
-    assert np.isnan(value) and np.isnan(expected.item())
-    np.testing.assert_array_equal(np.isnan(grad), np.isnan(xt.grad.numpy()))
+    value, grad, expected, expected_grad = _both(cls, torch_fn, x, t)
+    assert np.isnan(value) and np.isnan(expected)
+    np.testing.assert_array_equal(np.isnan(grad), np.isnan(expected_grad))
 
 
 def test_known_values():
