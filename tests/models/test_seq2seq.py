@@ -379,3 +379,29 @@ def test_transformer_gradcheck_in_training_mode(rng):
     errors = check_module(wrapped, src, tgt, rng=1)
     assert errors.keys() == {"model." + name for name in model.state_dict()}
     _assert_small(errors)
+
+
+def test_transformer_source_padding_changes_nothing(rng):
+    model = Seq2SeqTransformer(9, 9, d_model=8, nhead=2, dim_feedforward=8, dropout=0.0, rng=0)
+    rows = [rng.integers(3, 9, n) for n in (3, 5)]
+    src = np.array([np.pad(row, (0, 5 - len(row))) for row in rows])  # padded on the right
+    tgt = rng.integers(3, 9, (2, 4))
+    logits = model(src, tgt, src_key_padding_mask=src == PAD)
+    decoded = model.greedy_decode(src, BOS, EOS, 7, src_key_padding_mask=src == PAD)
+    for i, row in enumerate(rows):
+        np.testing.assert_allclose(logits[i], model(row[None], tgt[i : i + 1])[0], atol=1e-12)
+        alone = model.greedy_decode(row[None], BOS, EOS, 7)[0]
+        np.testing.assert_array_equal(decoded[i, : alone.size], alone)
+
+
+@pytest.mark.parametrize("name", ["transformer", "rnn"])
+def test_backward_after_greedy_decode_is_refused(name, rng):
+    if name == "transformer":
+        model = Seq2SeqTransformer(6, 6, d_model=8, nhead=2, dim_feedforward=8, rng=0)
+    else:
+        model = Seq2SeqRNN(6, 6, embed_dim=4, hidden_size=5, attention_dim=3, rng=0)
+    model.greedy_decode(rng.integers(3, 6, (2, 4)), BOS, EOS, 5)  # leaves no forward cache
+    with pytest.raises(
+        RuntimeError, match=f"{type(model).__name__}.backward called before forward"
+    ):
+        model.backward(np.ones((2, 4, 6)))
