@@ -148,7 +148,7 @@ def lstm_variant(**kwargs):
         z = np.split(x @ W_ih.T + b_ih + h @ W_hh.T + b_hh, 4, axis=1)
         i, f, o = sigmoid(z[0]), sigmoid(z[1]), sigmoid(z[3])
         g = sigmoid(z[2]) if kwargs.get("g_sigmoid") else np.tanh(z[2])
-        c_new = f * c + i * g
+        c_new = f * c + (g if kwargs.get("no_input_gate") else i * g)
         h_new = o * (c_new if kwargs.get("no_tanh") else np.tanh(c_new))
         return (c_new, h_new) if kwargs.get("swap") else (h_new, c_new)
 
@@ -336,6 +336,89 @@ MISTAKES = [
         "not numerically stable",
     ),
     ("attention", lambda Q, K, V: attention(Q, K, V), "cannot be called as attention(Q, K, V"),
+    # -- the remaining hints, one wrong solution each --------------------------------------------
+    ("sigmoid", lambda x: 1 / (1 - np.exp(-x)), "with a plus in the denominator"),
+    ("sigmoid", lambda x: np.array(np.sum(sigmoid(x))), "apply the sigmoid elementwise"),
+    ("linear_forward", lambda x, W, b: (x @ W.T + b).sum(axis=0), "do not sum over the batch"),
+    ("linear_forward", lambda x, W, b: x @ W.T - b, "the bias is subtracted"),
+    (
+        "perceptron_update",
+        lambda w, b, x, y, lr: (perceptron_update(w, b, x, y, lr)[0][None], b),
+        "keep w one-dimensional",
+    ),
+    (
+        "perceptron_update",
+        lambda w, b, x, y, lr: (perceptron_update(w, b, x, y, lr)[0], [b]),
+        "the new b should be a single number",
+    ),
+    (
+        "sigmoid_backward",
+        lambda x, g: np.array(np.sum(sigmoid_backward(x, g))),  # a 0-d array: summed
+        "do not sum",
+    ),
+    ("sigmoid_backward", lambda x, g: g * sigmoid(x), "not σ(x)."),
+    ("sigmoid_backward", lambda x, g: g * (1 - sigmoid(x)), "a factor σ(x) is missing"),
+    ("sigmoid_backward", lambda x, g: g * sigmoid(x) * (1 + sigmoid(x)), "with a minus"),
+    ("linear_backward", lambda x, W, g: (g, g.T @ x, g.sum(axis=0)), "dx must have x's shape"),
+    (
+        "linear_backward",
+        lambda x, W, g: (g @ W, g.T @ x, np.array(g.sum())),
+        "summed over every axis",
+    ),
+    ("maxpool2x2", lambda x: x.copy(), "the output has the input's size"),
+    (
+        "maxpool2x2",
+        lambda x: (
+            np.pad(
+                x,
+                ((0, 0), (0, 0), (0, x.shape[2] % 2), (0, x.shape[3] % 2)),
+                constant_values=-np.inf,
+            )
+            .reshape(*x.shape[:2], -(-x.shape[2] // 2), 2, -(-x.shape[3] // 2), 2)
+            .max((3, 5))
+        ),
+        "rounded up",
+    ),
+    ("maxpool2x2", lambda x: -maxpool2x2(-x), "that is the minimum"),
+    (
+        "rnn_step",
+        lambda x, h, Wi, Wh, bi, bh: sigmoid(x @ Wi.T + bi + h @ Wh.T + bh),
+        "that is a sigmoid",
+    ),
+    (
+        "rnn_step",
+        lambda x, h, Wi, Wh, bi, bh: np.maximum(x @ Wi.T + bi + h @ Wh.T + bh, 0),
+        "that is a ReLU",
+    ),
+    ("rnn_step", lambda x, h, Wi, Wh, bi, bh: np.tanh(x @ Wi.T + h @ Wh.T + bh), "b_ih is missing"),
+    ("rnn_step", lambda *args: rnn_step(*args).T, "h' is transposed"),
+    ("lstm_step", lambda *args: lstm_step(*args, order="ifog"), "torch stacks i, f, g, o"),
+    (
+        "lstm_step",
+        lambda x, h, c, Wi, Wh, bi, bh: (x @ Wi.T + bi + h @ Wh.T + bh,) * 2,
+        "these are the stacked gate pre-activations",
+    ),
+    ("lstm_step", lstm_variant(no_input_gate=True), "the input gate is missing"),
+    ("softmax", lambda x: np.exp(x - x.max(axis=-1, keepdims=True)), "not normalised"),
+    ("softmax", lambda x: softmax(x).sum(axis=-1), "return the probabilities, not their sum"),
+    (
+        "attention",
+        lambda Q, K, V, mask=None: attention(Q, K, V, mask, scale=np.sqrt(Q.shape[-1])),
+        "the scores are multiplied by sqrt(d_k)",
+    ),
+    (
+        "attention",
+        lambda Q, K, V, mask=None: attention(Q, K, V, mask, scale=1 / np.sqrt(V.shape[-1])),
+        "the scale uses the last dimension of V",
+    ),
+    (
+        "attention",
+        lambda Q, K, V, mask=None: (
+            attention(Q, K, V, mask)[0],
+            np.swapaxes(attention(Q, K, V, mask)[1], -1, -2),
+        ),
+        "the weights are transposed",
+    ),
 ]
 
 

@@ -28,8 +28,10 @@ def _softmax_mistakes(x):
     mistakes += [
         (_softmax(x, axis=-2), wrong_axis + " Use axis=-1."),
         (e / e.sum(), whole + "e / e.sum(axis=-1, keepdims=True)."),
-        (e, "the exponentials are not normalised: divide by their sum over the last axis."),
     ]
+    unnormalised = "the exponentials are not normalised: divide by their sum over the last axis."
+    shifts = (x.max(), x.max(axis=-1, keepdims=True), 0.0)  # whichever shift was (or was not) used
+    mistakes += [(np.exp(x - shift), unnormalised) for shift in shifts]
     if x.ndim == 2 and x.shape[0] == x.shape[1]:
         ex = np.exp(x - x.max(axis=-1, keepdims=True))
         keepdims = "keepdims=True is missing: without it the row sums, shape (N,), broadcast "
