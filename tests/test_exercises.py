@@ -366,6 +366,18 @@ MISTAKES = [
         "summed over every axis",
     ),
     ("maxpool2x2", lambda x: x.copy(), "the output has the input's size"),
+    ("maxpool2x2", lambda x: np.swapaxes(maxpool2x2(x), 2, 3), "height and width are swapped"),
+    (
+        "maxpool2x2",
+        lambda x: maxpool2x2(np.repeat(x, 2, axis=3))[..., : x.shape[3]],
+        "only the height was pooled",
+    ),
+    (
+        "maxpool2x2",
+        lambda x: maxpool2x2(np.repeat(x, 2, axis=2))[:, :, : x.shape[2]],
+        "only the width was pooled",
+    ),
+    ("maxpool2x2", lambda x: x.max(axis=(2, 3)), "the maximum was taken over the whole image"),
     (
         "maxpool2x2",
         lambda x: (
