@@ -17,7 +17,7 @@ import numpy as np
 from matplotlib.patches import Circle, FancyArrowPatch
 from matplotlib.path import Path
 
-from .style import BLUE, GREEN, GREY, ORANGE, PURPLE, SKY, VERMILION, arrow
+from .style import BLUE, GREEN, GREY, ORANGE, PURPLE, SKY, VERMILION, arrow, hide_ticks
 
 CLASS_COLOURS = (BLUE, ORANGE)
 CLASS_MARKERS = ("o", "^")
@@ -297,9 +297,7 @@ def fig_permuted_digits(images, permutation, labels, *, side: int = 8):
         axes[0, j].imshow(flat.reshape(side, side), cmap="gray_r")
         axes[1, j].imshow(flat[permutation].reshape(side, side), cmap="gray_r")
         axes[0, j].set_title(f"label {labels[j]}", fontsize=10)
-    for ax in axes.ravel():
-        ax.set_xticks([])
-        ax.set_yticks([])
+    hide_ticks(*axes.ravel())
     axes[0, 0].set_ylabel("original", fontsize=10)
     axes[1, 0].set_ylabel("shuffled", fontsize=10)
     fig.tight_layout()

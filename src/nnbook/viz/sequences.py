@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import FancyBboxPatch
 
-from .style import BLUE, GREEN, VERMILION, YELLOW, arrow, box
+from .style import BLUE, GREEN, VERMILION, YELLOW, arrow, box, hide_ticks
 
 # Each box also carries a letter (x, h, y) and a row, so colour is never the only cue.
 INPUT_COLOR = VERMILION  # input x_t
@@ -162,8 +162,7 @@ def sequence_arrays(waveform, sample_rate, frames, token_ids, tokens):
     for i in range(n_frames):
         ax = fig.add_subplot(grid[1, i])
         ax.imshow(frames[i], cmap="gray_r", vmin=0, vmax=1)
-        ax.set_xticks([])
-        ax.set_yticks([])
+        hide_ticks(ax)
         ax.set_xlabel(f"t={i}", fontsize=9)
         if i == 0:
             ax.set_title(f"video: frames of shape {frames.shape}", loc="left")
