@@ -4,6 +4,7 @@ import re
 
 import numpy as np
 import pytest
+from dropout_helpers import Reseeded
 from torch_helpers import assert_grads_match, copy_weights, to_torch
 
 import nnbook
@@ -387,21 +388,8 @@ def test_mha_dropout_train_and_eval(rng):
 def test_mha_dropout_gradcheck_with_fixed_mask(rng):
     # Re-seeding before each forward pass fixes the dropout mask, so finite differences apply.
     mha = nnbook.MultiheadAttention(4, 2, dropout=0.3, rng=0)
-
-    class Fixed(Module):
-        def __init__(self):
-            super().__init__()
-            self.mha = mha
-
-        def forward(self, q, k, v):
-            mha._rng = np.random.default_rng(5)
-            return mha(q, k, v)[0]
-
-        def backward(self, g):
-            return mha.backward(g)
-
     q, k = rng.standard_normal((2, 3, 4)), rng.standard_normal((2, 5, 4))
-    _assert_small(check_module(Fixed(), q, k, k.copy()))
+    _assert_small(check_module(Reseeded(mha, select=lambda out: out[0]), q, k, k.copy()))
 
 
 def test_mha_float32(rng):

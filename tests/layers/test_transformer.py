@@ -2,12 +2,12 @@
 
 import numpy as np
 import pytest
+from dropout_helpers import Reseeded
 from torch_helpers import assert_grads_match, copy_weights, to_torch
 
 import nnbook
 from nnbook.gradcheck import check_module
 from nnbook.layers.positional import sinusoidal_positional_encoding
-from nnbook.module import Module
 
 N, T, S, D, H, FF = 2, 4, 3, 6, 2, 8
 
@@ -432,23 +432,8 @@ def test_layers_in_training_mode_gradcheck(kind, norm_first, rng):
     # sub-layers' and the attention weights'), so finite differences apply to training mode.
     layer = _layer_pair(kind, norm_first, dropout=0.3)
     _randomise_all(layer, rng)
-    random_parts = [m for m in layer.modules() if hasattr(m, "_rng")]
-    assert len(random_parts) >= 4
-
-    class Reseeded(Module):
-        def __init__(self):
-            super().__init__()
-            self.layer = layer
-
-        def forward(self, *inputs):
-            for seed, part in enumerate(random_parts):
-                part._rng = np.random.default_rng(seed)
-            return layer(*inputs)
-
-        def backward(self, g):
-            return layer.backward(g)
-
-    wrapped = Reseeded()
+    wrapped = Reseeded(layer)
+    assert len(wrapped.random_parts) >= 4
     inputs = _inputs(kind, rng)
     out = wrapped(*inputs)
     assert not np.allclose(out, layer.eval()(*inputs))  # dropout was active

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from dropout_helpers import Reseeded
 
 import nnbook
 from nnbook.gradcheck import check_module
@@ -357,27 +358,12 @@ def test_transformer_gradcheck_in_training_mode(rng):
         5, 6, d_model=4, nhead=2, num_encoder_layers=1, num_decoder_layers=1,
         dim_feedforward=4, dropout=0.3, max_len=8, rng=0,
     )  # fmt: skip
-    random_parts = [m for m in model.modules() if hasattr(m, "_rng")]
-
-    class Reseeded(nnbook.Module):
-        def __init__(self):
-            super().__init__()
-            self.model = model
-
-        def forward(self, src, tgt):
-            for seed, part in enumerate(random_parts):
-                part._rng = np.random.default_rng(seed)
-            return model(src, tgt)
-
-        def backward(self, g):
-            return model.backward(g)
-
     src, tgt = np.array([[3, 4, 1], [2, 3, 4]]), np.array([[1, 5, 2], [1, 3, 4]])
-    wrapped = Reseeded()
+    wrapped = Reseeded(model)
     assert not np.allclose(wrapped(src, tgt), model.eval()(src, tgt))  # dropout was active
     model.train()
     errors = check_module(wrapped, src, tgt, rng=1)
-    assert errors.keys() == {"model." + name for name in model.state_dict()}
+    assert errors.keys() == {"module." + name for name in model.state_dict()}
     _assert_small(errors)
 
 
