@@ -119,7 +119,7 @@ def _maxpool_steps(rng, torch, shape) -> tuple[str, dict]:
 
 
 def run(repeat: int = 5) -> list[dict]:
-    """Time every case: ``ROUNDS`` rounds of ``repeat`` timed calls each (the best counts)."""
+    """Time every case: ``ROUNDS`` rounds of at least ``repeat`` timed calls each (best counts)."""
     try:
         import torch
     except ImportError:

@@ -93,7 +93,12 @@ def plot(rows: list[dict], path: Path) -> None:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=5, help="timed runs per case (best is kept)")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=5,
+        help="timed runs per case at least; fast cases run until 0.2 s (the best is kept)",
+    )
     parser.add_argument("--only", default="", help="run only bench_<ONLY>.py")
     parser.add_argument("--out", type=Path, default=HERE / "results")
     args = parser.parse_args(argv)
