@@ -62,49 +62,43 @@ def test_gradcheck(kernel, stride, padding, bias, rng):
         assert err < 1e-6, (name, err)
 
 
-@pytest.mark.parametrize("bias", [True, False])
-@pytest.mark.parametrize(("kernel", "stride", "padding"), CONFIGS)
-def test_matches_torch(kernel, stride, padding, bias, rng):
+def _assert_matches_torch(kernel, stride, padding, bias, batch, rng, samples_per_chunk=None):
+    """Output and every gradient agree with torch; optionally in input-gradient chunks."""
     torch = pytest.importorskip("torch")
+    from nnbook.layers import conv
+
     torch.manual_seed(0)
     reference = torch.nn.Conv2d(3, 4, kernel, stride, padding, bias=bias).double()
     layer = nnbook.Conv2d(3, 4, kernel, stride, padding, bias=bias, rng=1)
     copy_weights(reference, layer)
-    x = rng.standard_normal((2, 3, 7, 6))
+    x = rng.standard_normal((batch, 3, 7, 6))
     xt = to_torch(x, requires_grad=True)
     yt = reference(xt)
     g = rng.standard_normal(tuple(yt.shape))
     yt.backward(to_torch(g))
     np.testing.assert_allclose(layer(x), yt.detach().numpy(), rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(layer.backward(g), xt.grad.numpy(), rtol=1e-10, atol=1e-12)
+    with pytest.MonkeyPatch.context() as patch:
+        if samples_per_chunk is not None:
+            # One padded image's column gradient: C_in kH kW rows of H_p W_p float64 numbers.
+            (kh, kw), (ph, pw) = layer.kernel_size, layer.padding
+            one_sample = 3 * kh * kw * (7 + 2 * ph) * (6 + 2 * pw) * 8
+            patch.setattr(conv, "_CHUNK_BYTES", samples_per_chunk * one_sample)
+        dx = layer.backward(g)
+    np.testing.assert_allclose(dx, xt.grad.numpy(), rtol=1e-10, atol=1e-12)
     assert_grads_match(reference, layer)
+
+
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize(("kernel", "stride", "padding"), CONFIGS)
+def test_matches_torch(kernel, stride, padding, bias, rng):
+    _assert_matches_torch(kernel, stride, padding, bias, 2, rng)
 
 
 @pytest.mark.parametrize("samples_per_chunk", [1, 2])
 @pytest.mark.parametrize(("kernel", "padding"), [(3, 0), (3, 1), ((2, 3), (1, 2))])
 def test_input_gradient_in_chunks_matches_torch(kernel, padding, samples_per_chunk, rng):
     """Large batches take the input gradient a few samples at a time; force that on 5 samples."""
-    torch = pytest.importorskip("torch")
-    from nnbook.layers import conv
-
-    torch.manual_seed(0)
-    reference = torch.nn.Conv2d(3, 4, kernel, padding=padding).double()
-    layer = nnbook.Conv2d(3, 4, kernel, padding=padding, rng=1)
-    copy_weights(reference, layer)
-    x = rng.standard_normal((5, 3, 7, 6))
-    xt = to_torch(x, requires_grad=True)
-    yt = reference(xt)
-    g = rng.standard_normal(tuple(yt.shape))
-    yt.backward(to_torch(g))
-    # One padded image's column gradient: C_in kH kW rows of H_p W_p float64 numbers.
-    (kh, kw), (ph, pw) = layer.kernel_size, layer.padding
-    one_sample = 3 * kh * kw * (7 + 2 * ph) * (6 + 2 * pw) * 8
-    layer(x)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(conv, "_CHUNK_BYTES", samples_per_chunk * one_sample)
-        dx = layer.backward(g)
-    np.testing.assert_allclose(dx, xt.grad.numpy(), rtol=1e-10, atol=1e-12)
-    assert_grads_match(reference, layer)
+    _assert_matches_torch(kernel, 1, padding, True, 5, rng, samples_per_chunk)
 
 
 @pytest.mark.parametrize(("kernel", "stride", "padding"), CONFIGS)
