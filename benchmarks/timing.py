@@ -13,10 +13,10 @@ def best_of(
 
     The minimum is the least noisy estimate of what the code costs on an otherwise idle machine.
     Calls go on until they have taken ``min_seconds`` in all, so a function of a millisecond or
-    two gets a hundred tries, not five. Few tries are not enough on a shared machine, and right
-    after another library has run, the first call is several times slower while the worker
-    threads of the two libraries hand the cores over (seen here: 8.5 ms instead of 2.3 ms for
-    the small convolution).
+    two gets a hundred tries, not five. Right after another library has run, the first calls are
+    several times slower while the worker threads of the two libraries hand the cores over (seen
+    here: 8.5 ms instead of 2.3 ms for the small convolution), and on a shared machine five
+    tries often miss every quiet moment.
     """
     for _ in range(warmup):
         fn()
