@@ -77,6 +77,7 @@ class PositionalEncoding(Module):
         self.dtype = check_dtype(self, dtype)
         self.pe = sinusoidal_positional_encoding(self.max_len, self.d_model, self.dtype)
         self.dropout = Dropout(dropout, rng=rng)
+        self._x_shape = None  # the last input's shape (the output's too)
 
     def forward(self, x):
         check_array(self, x, dtype=self.dtype, ndim=3)
@@ -85,10 +86,11 @@ class PositionalEncoding(Module):
                 f"PositionalEncoding: expected input of shape (N, T <= "
                 f"{self.max_len}, {self.d_model}), got shape {x.shape}"
             )
+        self._x_shape = x.shape
         return self.dropout(x + self.pe[: x.shape[1]])
 
     def backward(self, grad_output):
-        check_grad(self, grad_output, *self._require_cache(self.dropout._like))
+        check_grad(self, grad_output, self._require_cache(self._x_shape), self.dtype)
         return self.dropout.backward(grad_output)
 
     def extra_repr(self) -> str:
