@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 from torch_helpers import to_torch
 
-from nnbook.functional import _LONG_ROW, col2im, conv2d_naive, conv_output_size, im2col
+from nnbook.functional import col2im, conv2d_naive, conv_output_size, im2col
+from nnbook.functional.conv import _LONG_ROW
 
 # (kernel_size, stride, padding): square and non-square, stride 1 and 2, padding 0, 1 and 2.
 GEOMETRIES = [

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..functional import softmax as _softmax
-from ..layers.attention import scaled_dot_product_attention as _sdpa
+from ..functional.attention import scaled_dot_product_attention as _sdpa
 from ._core import TOLERANCE, Exercise, expect_array, expect_close, expect_shape, expect_tuple
 
 SOFTMAX_STABLE = (

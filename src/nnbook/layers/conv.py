@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import check_array, check_dtype, check_grad, check_positive_int
-from ..functional import _geometry, _pair, col2im, im2col
+from ..functional.conv import _geometry, _pair, col2im, im2col
 from ..init import make_rng, uniform
 from ..module import Module, Parameter
 

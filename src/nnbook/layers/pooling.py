@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import check_array, check_grad
-from ..functional import _geometry, _pair
+from ..functional.conv import _geometry, _pair
 from ..module import Module
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import check_array, check_dtype, check_positive_int
+from ..functional.attention import _softmax_
 from ..init import make_rng, uniform
-from ..layers.attention import _softmax_
 from ..layers.embedding import Embedding
 from ..layers.linear import Linear
 from ..layers.rnn_cells import GRUCell
