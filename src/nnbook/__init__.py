@@ -9,6 +9,7 @@ from . import data, exercises, functional, gradcheck, init, losses, optim, train
 from .layers.activation import GELU, ReLU, Sigmoid, Softmax, Tanh
 from .layers.attention import MultiheadAttention
 from .layers.conv import Conv2d
+from .layers.conv1d import Conv1d
 from .layers.dropout import Dropout
 from .layers.embedding import Embedding
 from .layers.linear import Linear
@@ -60,6 +61,7 @@ __all__ = [
     "History",
     "Perceptron",
     # convolution and pooling
+    "Conv1d",
     "Conv2d",
     "MaxPool2d",
     "AvgPool2d",
