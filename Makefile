@@ -7,7 +7,7 @@ SPHINXOPTS ?= -W --keep-going -n -j 2
 PIP        := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt
 CHECKED    := src tests benchmarks conf.py
 
-.PHONY: help html test lint serve bench clean reference
+.PHONY: help html test lint serve bench clean reference references
 
 help:
 	@echo "make html   build the book into $(BUILDDIR)/html (executes every chapter)"
@@ -16,6 +16,7 @@ help:
 	@echo "make bench  speed benchmarks against naive loops and PyTorch CPU"
 	@echo "make lint   ruff check and format check"
 	@echo "make reference  also install PyTorch, the reference the cross-checks compare with (see README for the CPU build)"
+	@echo "make references record PyTorch's results for the cross-checks and the book's Verified boxes (needs PyTorch)"
 	@echo "make clean  remove the build, caches and the virtual environment"
 
 # The environment is rebuilt only when pyproject.toml or the pins change.
@@ -42,14 +43,33 @@ $(VENV)/.reference: pyproject.toml constraints.txt $(VENV)/.test
 
 reference: $(VENV)/.reference
 
+# PyTorch's results, recorded so that every cross-check and every Verified box compares against
+# PyTorch where it is not installed: tests/references for the tests, src/nnbook/reference_data
+# for the book's examples (shipped with the package). Re-run after changing a cross-check's or an
+# example's inputs; with PyTorch installed, `make test` fails on a stale or missing record.
+references: $(VENV)/.reference
+	@$(BIN)/python -c "import torch" || { echo "make references needs PyTorch: make reference"; exit 1; }
+	rm -rf tests/references src/nnbook/reference_data $(BUILDDIR)/references
+	NNBOOK_RECORD_REFERENCES=1 NNBOOK_CACHE_DIR=$(BUILDDIR)/references/cache \
+	  $(BIN)/sphinx-build -q $(SPHINXOPTS) -b html -c . docs $(BUILDDIR)/references/html
+	rm -rf $(BUILDDIR)/references
+	NNBOOK_RECORD_REFERENCES=1 $(BIN)/python -m pytest -q -p no:cacheprovider --ignore=tests/docs
+	@echo "recorded: $$(find tests/references src/nnbook/reference_data -name '*.npz' | wc -l) files, $$(du -sch tests/references src/nnbook/reference_data | tail -1 | cut -f1)"
+
 html: $(VENV)/.docs
 	$(BIN)/sphinx-build $(SPHINXOPTS) -b html -c . docs $(BUILDDIR)/html
+
+# The browser tools the site tests use (axe-core), pinned in tests/docs/package.json; from npm.
+NODE_TOOLS := tests/docs/node_modules/.package-lock.json
+$(NODE_TOOLS): tests/docs/package.json tests/docs/package-lock.json
+	@if command -v npm >/dev/null; then npm ci --prefix tests/docs --no-audit --no-fund --silent; \
+	  else echo "npm not found: the browser test's accessibility check will be skipped"; fi
 
 lint: $(VENV)/.test
 	$(BIN)/ruff check $(CHECKED)
 	$(BIN)/ruff format --check $(CHECKED)
 
-test: lint
+test: lint $(NODE_TOOLS)
 	$(BIN)/python -m pytest
 
 serve: $(VENV)/.test

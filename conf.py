@@ -55,7 +55,8 @@ nitpick_ignore_regex = [("py:class", r"(?!nnbook\.).*"), ("py:obj", r"(?!nnbook\
 # no stale output is ever published.
 _SRC = ROOT / "src" / "nnbook"
 _src_hash = hashlib.sha256()
-for _path in sorted(_SRC.rglob("*.py")):
+# The recorded PyTorch results that the Verified boxes compare with count as source too.
+for _path in sorted(p for p in _SRC.rglob("*") if p.suffix in {".py", ".npz"}):
     _src_hash.update(_path.relative_to(_SRC).as_posix().encode())
     _src_hash.update(_path.read_bytes())
 # NNBOOK_CACHE_DIR lets two builds of one checkout run side by side without sharing a cache.
@@ -154,9 +155,14 @@ def _chapter_section(app, what, name, obj, options, lines):
 
 
 # -- Chapter downloads ----------------------------------------------------------------------------
-def _is_notebook(docname: str) -> bool:
+def _is_downloadable(docname: str) -> bool:
+    """A MyST notebook that runs on its own: not one whose front matter says ``download: false``
+    (the Performance page, which reads the benchmark results of the repository)."""
     path = DOCS / f"{docname}.md"
-    return path.is_file() and "format_name: myst" in path.read_text(encoding="utf-8")[:500]
+    if not path.is_file():
+        return False
+    head = path.read_text(encoding="utf-8")[:800]
+    return "format_name: myst" in head and "\ndownload: false\n" not in head
 
 
 def _write_downloads(app, docname: str) -> None:
@@ -188,13 +194,17 @@ def _page_context(app, pagename, templatename, context, doctree):
                 context[key]
                 .replace('role="heading">', 'role="heading" aria-level="2">')
                 .replace('role="doc-biblioentry"', 'role="listitem"')
+                # myst-nb labels each "Show code cell source" toggle "Toggle hidden content",
+                # a name that does not contain its visible text (axe: label-content-name-
+                # mismatch, serious); without the label the visible text names it.
+                .replace('<summary aria-label="Toggle hidden content">', "<summary>")
             )
     meta = app.env.metadata.get(pagename, {})
     description = meta.get("description") or "nnbook: an executable textbook on neural networks."
     context["metatags"] = context.get("metatags", "") + (
         f'\n<meta name="description" content="{html.escape(description, quote=True)}" />'
     )
-    if doctree is None or not _is_notebook(pagename):
+    if doctree is None or not _is_downloadable(pagename):
         return
     _write_downloads(app, pagename)
     name = Path(pagename).name

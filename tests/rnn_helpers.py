@@ -29,15 +29,18 @@ def make(kind, input_size, hidden_size, num_layers=1, bias=True, rng=0, dtype=np
     return cls(input_size, hidden_size, num_layers, bias=bias, rng=rng, dtype=dtype, **extra)
 
 
-def make_torch(kind, input_size, hidden_size, num_layers=1, bias=True):
+def torch_state_shapes(kind, input_size, hidden_size, num_layers, bias):
+    """The ``(name, shape)`` of each entry of torch's ``state_dict`` for this module, in order.
+
+    A torch function (see torch_helpers.py): plain arguments in, plain results out.
+    """
     import torch
 
     _, name, extra = KINDS[kind]
-    torch.manual_seed(0)
     module = getattr(torch.nn, name)(
         input_size, hidden_size, num_layers, bias=bias, batch_first=True, **extra
     )
-    return module.double()
+    return [(key, tuple(value.shape)) for key, value in module.state_dict().items()]
 
 
 def random_states(kind, rng, shape):
@@ -76,30 +79,3 @@ class Flat(Module):
             grad_x = self.inner.backward(grad_output, grads[0] if grads else None)
             grad_init = None if self.inner.grad_h0 is None else (self.inner.grad_h0,)
         return (grad_x,) + (tuple(grad_init) if grad_init is not None else ())
-
-
-def torch_run(torch_module, x, init, grad_output, grad_final):
-    """Forward and backward in torch; returns (output, finals, grad_x, grad_init) as numpy."""
-    import torch
-    from torch_helpers import to_torch
-
-    xt = to_torch(x, requires_grad=True)
-    init_t = [to_torch(s, requires_grad=True) for s in init]
-    if isinstance(torch_module, torch.nn.LSTM):
-        output, finals = torch_module(xt, tuple(init_t) if init_t else None)
-    else:
-        output, finals = torch_module(xt, init_t[0] if init_t else None)
-        finals = (finals,)
-    loss = 0
-    if grad_output is not None:
-        loss = loss + (output * to_torch(grad_output)).sum()
-    for f, g in zip(finals, grad_final, strict=True):
-        if g is not None:
-            loss = loss + (f * to_torch(g)).sum()
-    loss.backward()
-    return (
-        output.detach().numpy(),
-        tuple(f.detach().numpy() for f in finals),
-        xt.grad.numpy(),
-        tuple(s.grad.numpy() for s in init_t),
-    )

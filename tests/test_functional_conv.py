@@ -76,18 +76,44 @@ def _from_unfold_layout(cols):
     return cols.transpose(1, 0, 2).reshape(cols.shape[1], -1)
 
 
+def _torch_unfold(x, kernel, stride, padding):
+    """torch.nn.functional.unfold: (N, C kH kW, L)."""
+    import torch
+
+    return torch.nn.functional.unfold(to_torch(x), kernel, padding=padding, stride=stride).numpy()
+
+
+def _torch_fold(cols, output_size, kernel, stride, padding):
+    """torch.nn.functional.fold of (N, C kH kW, L) columns into (N, C, H, W)."""
+    import torch
+
+    folded = torch.nn.functional.fold(
+        to_torch(cols), output_size, kernel, padding=padding, stride=stride
+    )
+    return folded.numpy()
+
+
+def _torch_conv2d(x, weight, bias, stride, padding):
+    """torch.nn.functional.conv2d."""
+    import torch
+
+    F = torch.nn.functional
+    return F.conv2d(to_torch(x), to_torch(weight), to_torch(bias), stride, padding).numpy()
+
+
 @pytest.mark.parametrize(("kernel", "stride", "padding"), GEOMETRIES)
-def test_im2col_and_col2im_match_torch_unfold_and_fold(kernel, stride, padding, rng):
-    torch = pytest.importorskip("torch")
+def test_im2col_and_col2im_match_torch_unfold_and_fold(
+    kernel, stride, padding, rng, torch_reference
+):
     x = rng.standard_normal((2, 3, 6, 7))
-    expected = torch.nn.functional.unfold(to_torch(x), kernel, padding=padding, stride=stride)
+    expected = torch_reference(_torch_unfold, x, kernel, stride, padding)
     cols = im2col(x, kernel, stride, padding)
-    np.testing.assert_array_equal(_unfold_layout(cols, 2), expected.numpy())
+    np.testing.assert_array_equal(_unfold_layout(cols, 2), expected)
     g = rng.standard_normal(expected.shape)
-    folded = torch.nn.functional.fold(to_torch(g), (6, 7), kernel, padding=padding, stride=stride)
+    folded = torch_reference(_torch_fold, g, (6, 7), kernel, stride, padding)
     np.testing.assert_allclose(
         col2im(_from_unfold_layout(g), x.shape, kernel, stride, padding),
-        folded.numpy(),
+        folded,
         rtol=1e-13,
         atol=1e-13,
     )
@@ -96,15 +122,12 @@ def test_im2col_and_col2im_match_torch_unfold_and_fold(kernel, stride, padding, 
 @pytest.mark.parametrize(
     ("kernel", "stride", "padding"), [(3, 1, 0), ((3, 2), (2, 1), 1), (5, 2, 2)]
 )
-def test_im2col_matches_torch_unfold_on_long_rows(kernel, stride, padding, rng):
+def test_im2col_matches_torch_unfold_on_long_rows(kernel, stride, padding, rng, torch_reference):
     # Output rows of 20 or more numbers take im2col's one-copy path; the tests above, two copies.
-    torch = pytest.importorskip("torch")
     x = rng.standard_normal((2, 3, 5, 44))
-    expected = torch.nn.functional.unfold(to_torch(x), kernel, padding=padding, stride=stride)
+    expected = torch_reference(_torch_unfold, x, kernel, stride, padding)
     assert expected.shape[2] // 3 >= _LONG_ROW  # 3 output rows in each case
-    np.testing.assert_array_equal(
-        _unfold_layout(im2col(x, kernel, stride, padding), 2), expected.numpy()
-    )
+    np.testing.assert_array_equal(_unfold_layout(im2col(x, kernel, stride, padding), 2), expected)
 
 
 @pytest.mark.parametrize(("kernel", "stride", "padding"), GEOMETRIES)
@@ -147,15 +170,16 @@ def test_im2col_col2im_errors(rng):
 
 
 @pytest.mark.parametrize(("kernel", "stride", "padding"), GEOMETRIES)
-def test_naive_oracle_matches_torch_and_the_matmul_form(kernel, stride, padding, rng):
-    torch = pytest.importorskip("torch")
+def test_naive_oracle_matches_torch_and_the_matmul_form(
+    kernel, stride, padding, rng, torch_reference
+):
     k = (kernel, kernel) if isinstance(kernel, int) else kernel
     x = rng.standard_normal((2, 3, 6, 7))
     w = rng.standard_normal((4, 3, *k))
     b = rng.standard_normal(4)
     naive = conv2d_naive(x, w, b, stride, padding)
-    expected = torch.nn.functional.conv2d(to_torch(x), to_torch(w), to_torch(b), stride, padding)
-    np.testing.assert_allclose(naive, expected.numpy(), rtol=1e-12, atol=1e-12)
+    expected = torch_reference(_torch_conv2d, x, w, b, stride, padding)
+    np.testing.assert_allclose(naive, expected, rtol=1e-12, atol=1e-12)
     matmul = np.matmul(w.reshape(4, -1), im2col(x, kernel, stride, padding))  # (C_out, N L)
     matmul = matmul.reshape(4, 2, *naive.shape[2:]).transpose(1, 0, 2, 3)  # (N, C_out, Ho, Wo)
     np.testing.assert_allclose(matmul + b[:, None, None], naive, rtol=1e-12, atol=1e-12)

@@ -24,13 +24,21 @@ def test_uniform_bound_shape_and_dtype():
     assert abs(w.mean()) < 0.01
 
 
-def test_xavier_uniform_uses_fan_in_and_fan_out():
+def _torch_xavier_uniform(shape, seed):
+    """A weight drawn by torch.nn.init.xavier_uniform_ (seeded, so a record can match it)."""
+    import torch
+
+    torch.manual_seed(seed)
+    t = torch.empty(*shape, dtype=torch.float64)
+    torch.nn.init.xavier_uniform_(t)
+    return t.numpy()
+
+
+def test_xavier_uniform_uses_fan_in_and_fan_out(torch_reference):
     # A weight (fan_out, fan_in) = (30, 20): U(-a, a) with a = sqrt(6 / (20 + 30)), the bound
     # torch.nn.init.xavier_uniform_ also stays within.
     w = xavier_uniform(0, (30, 20))
     bound = np.sqrt(6.0 / (20 + 30))
     assert bound * 0.98 < np.abs(w).max() <= bound
-    torch = pytest.importorskip("torch")
-    t = torch.empty(30, 20, dtype=torch.float64)
-    torch.nn.init.xavier_uniform_(t)
-    assert np.abs(t.numpy()).max() <= bound
+    t = torch_reference(_torch_xavier_uniform, (30, 20), 0)
+    assert np.abs(t).max() <= bound

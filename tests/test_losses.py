@@ -59,23 +59,32 @@ def test_gradcheck(cls, torch_fn, make, shape, rng):
 
 @pytest.mark.parametrize("big", [1.0, 1e4])
 @pytest.mark.parametrize(("cls", "torch_fn", "make", "shape"), PARAMS, ids=IDS)
-def test_matches_torch(cls, torch_fn, make, shape, big, rng):
-    value, grad, expected, expected_grad = _both(cls, torch_fn, *make(rng, shape, big))
+def test_matches_torch(cls, torch_fn, make, shape, big, rng, torch_reference):
+    value, grad, expected, expected_grad = _both(
+        torch_reference, cls, torch_fn, *make(rng, shape, big)
+    )
     assert np.isfinite(value) and np.all(np.isfinite(grad))
     np.testing.assert_allclose(value, expected, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(grad, expected_grad, rtol=1e-10, atol=1e-14)
 
 
-def _both(cls, torch_fn, x, t):
+def _torch_loss(torch_fn, x, t, **kwargs):
+    """``torch.nn.functional.<torch_fn>(x, t, **kwargs)``: the value and the gradient of x."""
+    import torch
+
+    xt = to_torch(x, requires_grad=True)
+    value = getattr(torch.nn.functional, torch_fn)(xt, to_torch(t), **kwargs)
+    value.backward()
+    return value.item(), xt.grad.numpy()
+
+
+def _both(torch_reference, cls, torch_fn, x, t):
     """The loss and its input gradient from nnbook and from torch's functional form."""
-    torch = pytest.importorskip("torch")
     loss = cls()
     value = loss(x, t)
     grad = loss.backward()
-    xt = to_torch(x, requires_grad=True)
-    expected = getattr(torch.nn.functional, torch_fn)(xt, to_torch(t))
-    expected.backward()
-    return value, grad, expected.item(), xt.grad.numpy()
+    expected, expected_grad = torch_reference(_torch_loss, torch_fn, x, t)
+    return value, grad, expected, expected_grad
 
 
 @pytest.mark.parametrize("scale", [2.0, -0.5, 0.0])
@@ -93,20 +102,22 @@ def test_backward_scales_with_grad_output(cls, make, scale, rng):
 @pytest.mark.parametrize(
     ("cls", "torch_fn", "make", "shape"), PARAMS[:2] + PARAMS[3:5], ids=IDS[:2] + IDS[3:5]
 )
-def test_nan_input_gives_nan_as_torch(cls, torch_fn, make, shape, rng):
-    _compare_non_finite(cls, torch_fn, make, shape, np.nan, rng)
+def test_nan_input_gives_nan_as_torch(cls, torch_fn, make, shape, rng, torch_reference):
+    _compare_non_finite(torch_reference, cls, torch_fn, make, shape, np.nan, rng)
 
 
 @pytest.mark.filterwarnings("error")
 @pytest.mark.parametrize("bad", [np.nan, np.inf])
-def test_cross_entropy_with_a_non_finite_logit_as_torch(bad, rng):
-    _compare_non_finite(nnbook.CrossEntropyLoss, "cross_entropy", _class_case, (4, 3), bad, rng)
+def test_cross_entropy_with_a_non_finite_logit_as_torch(bad, rng, torch_reference):
+    _compare_non_finite(
+        torch_reference, nnbook.CrossEntropyLoss, "cross_entropy", _class_case, (4, 3), bad, rng
+    )
 
 
-def _compare_non_finite(cls, torch_fn, make, shape, bad, rng):
+def _compare_non_finite(torch_reference, cls, torch_fn, make, shape, bad, rng):
     x, t = make(rng, shape)
     x.reshape(-1)[0] = bad
-    value, grad, expected, expected_grad = _both(cls, torch_fn, x, t)
+    value, grad, expected, expected_grad = _both(torch_reference, cls, torch_fn, x, t)
     assert np.isnan(value) and np.isnan(expected)
     np.testing.assert_array_equal(np.isnan(grad), np.isnan(expected_grad))
 
@@ -188,19 +199,18 @@ def test_cross_entropy_errors():
 
 @pytest.mark.parametrize("ignore_index", [-100, 0, 7])
 @pytest.mark.parametrize("shape", [(6, 4), (3, 4, 5)])
-def test_cross_entropy_ignore_index_matches_torch(shape, ignore_index, rng):
+def test_cross_entropy_ignore_index_matches_torch(shape, ignore_index, rng, torch_reference):
     # 0 is also a class (ignoring a padding class); 7 is outside the 4 classes, like -100.
-    torch = pytest.importorskip("torch")
     x, t = _class_case(rng, shape)
     t.flat[[0, 2, 3]] = ignore_index
     loss = nnbook.CrossEntropyLoss(ignore_index=ignore_index)
     value = loss(x, t)
     grad = loss.backward()
-    xt = to_torch(x, requires_grad=True)
-    expected = torch.nn.functional.cross_entropy(xt, to_torch(t), ignore_index=ignore_index)
-    expected.backward()
-    np.testing.assert_allclose(value, expected.item(), rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(grad, xt.grad.numpy(), rtol=1e-10, atol=1e-14)
+    expected, expected_grad = torch_reference(
+        _torch_loss, "cross_entropy", x, t, ignore_index=ignore_index
+    )
+    np.testing.assert_allclose(value, expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(grad, expected_grad, rtol=1e-10, atol=1e-14)
     assert not np.moveaxis(grad, 1, -1)[t == ignore_index].any()
     numeric = numerical_gradient(lambda: loss(x, t), x)
     assert relative_error(grad, numeric) < 1e-6
@@ -210,17 +220,14 @@ def test_cross_entropy_ignore_index_matches_torch(shape, ignore_index, rng):
     assert value == pytest.approx(alone, rel=1e-12)
 
 
-def test_cross_entropy_all_ignored_is_nan_as_in_torch(rng):
-    torch = pytest.importorskip("torch")
+def test_cross_entropy_all_ignored_is_nan_as_in_torch(rng, torch_reference):
     x = rng.standard_normal((3, 4))
     t = np.full(3, -100)
     loss = nnbook.CrossEntropyLoss()
     value = loss(x, t)
-    xt = to_torch(x, requires_grad=True)
-    expected = torch.nn.functional.cross_entropy(xt, to_torch(t))
-    expected.backward()
-    assert np.isnan(value) and np.isnan(expected.item())
-    np.testing.assert_array_equal(loss.backward(), xt.grad.numpy())  # zeros
+    expected, expected_grad = torch_reference(_torch_loss, "cross_entropy", x, t)
+    assert np.isnan(value) and np.isnan(expected)
+    np.testing.assert_array_equal(loss.backward(), expected_grad)  # zeros
     assert np.isnan(loss(x[0], -100)) and not loss.backward().any()  # one sample, ignored
 
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from torch_helpers import assert_grads_match, to_torch
+from torch_helpers import assert_grads_equal, module_reference
 
 import nnbook
 from nnbook.gradcheck import check_module
@@ -53,29 +53,27 @@ def test_named_parameters_follow_attribute_names():
     assert [n for n, _ in block.named_children()] == ["linear1", "act", "linear2"]
 
 
-def test_sequential_keys_match_torch():
-    torch = pytest.importorskip("torch")
-    model = Sequential(nnbook.Linear(2, 4, rng=0), nnbook.ReLU(), nnbook.Linear(4, 1, rng=1))
+def _torch_sequential_keys():
+    """The state_dict keys of torch.nn.Sequential(Linear(2, 4), ReLU(), Linear(4, 1))."""
+    import torch
+
     reference = torch.nn.Sequential(torch.nn.Linear(2, 4), torch.nn.ReLU(), torch.nn.Linear(4, 1))
-    assert list(model.state_dict()) == list(reference.state_dict())
+    return list(reference.state_dict())
+
+
+def test_sequential_keys_match_torch(torch_reference):
+    model = Sequential(nnbook.Linear(2, 4, rng=0), nnbook.ReLU(), nnbook.Linear(4, 1, rng=1))
+    assert list(model.state_dict()) == torch_reference(_torch_sequential_keys)
     assert len(model) == 3 and isinstance(model[1], nnbook.ReLU)
 
 
-def test_sequential_matches_torch_forward_and_gradients(rng):
-    torch = pytest.importorskip("torch")
-    torch.manual_seed(0)
-    reference = torch.nn.Sequential(
-        torch.nn.Linear(3, 5), torch.nn.Tanh(), torch.nn.Linear(5, 2)
-    ).double()
-    model = Sequential(nnbook.Linear(3, 5), nnbook.Tanh(), nnbook.Linear(5, 2))
-    model.load_state_dict(reference.state_dict())
+def test_sequential_matches_torch_forward_and_gradients(rng, torch_reference):
+    model = Sequential(nnbook.Linear(3, 5, rng=0), nnbook.Tanh(), nnbook.Linear(5, 2, rng=1))
     x, g = rng.standard_normal((4, 3)), rng.standard_normal((4, 2))
-    xt = to_torch(x, requires_grad=True)
-    yt = reference(xt)
-    yt.backward(to_torch(g))
-    np.testing.assert_allclose(model(x), yt.detach().numpy(), rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(model.backward(g), xt.grad.numpy(), rtol=1e-10, atol=1e-12)
-    assert_grads_match(reference, model)
+    expected = module_reference(torch_reference, model, [x], [g])
+    np.testing.assert_allclose(model(x), expected["output"][0], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(model.backward(g), expected["inputs"][0], rtol=1e-10, atol=1e-12)
+    assert_grads_equal(model, expected["params"])
 
 
 def test_custom_module_gradcheck(rng):

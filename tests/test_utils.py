@@ -15,20 +15,31 @@ def _params(rng, scale=1.0, dtype=np.float64):
     return params
 
 
+def _torch_clip_grad_norm(grads, max_norm, norm_type=2.0):
+    """torch.nn.utils.clip_grad_norm_ on parameters with these gradients.
+
+    Returns the total norm (a float) and the gradients after clipping.
+    """
+    import torch
+
+    tensors = [torch.zeros(g.shape, dtype=torch.float64, requires_grad=True) for g in grads]
+    for t, g in zip(tensors, grads, strict=True):
+        t.grad = to_torch(g)
+    total = torch.nn.utils.clip_grad_norm_(tensors, max_norm, norm_type)
+    return total.item(), [t.grad.numpy() for t in tensors]
+
+
 @pytest.mark.parametrize("norm_type", [2.0, 1.0, 3.0, float("inf")])
 @pytest.mark.parametrize("max_norm", [0.5, 1e3])
-def test_matches_torch(norm_type, max_norm, rng):
-    torch = pytest.importorskip("torch")
+def test_matches_torch(norm_type, max_norm, rng, torch_reference):
     params = _params(rng)
-    tensors = [to_torch(p.data, requires_grad=True) for p in params]
-    for t, p in zip(tensors, params, strict=True):
-        t.grad = to_torch(p.grad)
+    grads = [p.grad.copy() for p in params]
+    expected, expected_grads = torch_reference(_torch_clip_grad_norm, grads, max_norm, norm_type)
     total = nnbook.clip_grad_norm_(params, max_norm, norm_type)
-    expected = torch.nn.utils.clip_grad_norm_(tensors, max_norm, norm_type)
     assert isinstance(total, float)
-    np.testing.assert_allclose(total, expected.item(), rtol=1e-12)
-    for p, t in zip(params, tensors, strict=True):
-        np.testing.assert_allclose(p.grad, t.grad.numpy(), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(total, expected, rtol=1e-12)
+    for p, g in zip(params, expected_grads, strict=True):
+        np.testing.assert_allclose(p.grad, g, rtol=1e-12, atol=1e-15)
 
 
 def test_clips_to_max_norm_and_keeps_direction(rng):
@@ -86,15 +97,12 @@ def test_errors():
 
 @pytest.mark.filterwarnings("error")  # the NaN that results is documented: no warning
 @pytest.mark.parametrize("bad", [float("inf"), float("nan")])
-def test_non_finite_gradients_as_torch(bad, rng):
-    torch = pytest.importorskip("torch")
+def test_non_finite_gradients_as_torch(bad, rng, torch_reference):
     params = _params(rng)
     params[1].grad[2] = bad
-    tensors = [to_torch(p.data, requires_grad=True) for p in params]
-    for t, p in zip(tensors, params, strict=True):
-        t.grad = to_torch(p.grad)
+    grads = [p.grad.copy() for p in params]
+    expected, expected_grads = torch_reference(_torch_clip_grad_norm, grads, 1.0)
     total = nnbook.clip_grad_norm_(params, 1.0)
-    expected = torch.nn.utils.clip_grad_norm_(tensors, 1.0)
-    np.testing.assert_equal(total, expected.item())
-    for p, t in zip(params, tensors, strict=True):
-        np.testing.assert_array_equal(p.grad, t.grad.numpy())  # NaN where torch has NaN
+    np.testing.assert_equal(total, expected)
+    for p, g in zip(params, expected_grads, strict=True):
+        np.testing.assert_array_equal(p.grad, g)  # NaN where torch has NaN

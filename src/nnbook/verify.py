@@ -8,7 +8,10 @@ is built, so the claim "this backward pass is right" is checked on every build:
 * where ``torch.nn`` has the same module, PyTorch, given the same weights and inputs, computes the
   same output and the same gradients.
 
-PyTorch is optional: without it only the gradient check runs.
+PyTorch is optional. Without it, the comparison uses PyTorch's result recorded for the same
+module, weights and inputs, if nnbook ships one: it ships those of the examples in the book
+(:data:`BOOK_REFERENCES`, recorded with ``make references``). Otherwise only the gradient check
+runs, and the box says so.
 
 See the chapter :doc:`/backpropagation`.
 """
@@ -19,29 +22,19 @@ import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
+from .counterpart import NoCounterpart, leaves, torch_results, torch_spec
 from .gradcheck import _map, check_module
 from .init import make_rng
-from .layers.activation import GELU, ReLU, Sigmoid, Softmax, Tanh
-from .layers.attention import MultiheadAttention
-from .layers.conv import Conv2d
-from .layers.dropout import Dropout
-from .layers.embedding import Embedding
-from .layers.linear import Linear
-from .layers.lstm import GRU, LSTM
-from .layers.normalization import LayerNorm
-from .layers.pooling import AvgPool2d, Flatten, MaxPool2d
-from .layers.rnn import RNN
-from .layers.rnn_cells import GRUCell, LSTMCell, RNNCell
-from .layers.transformer import (
-    TransformerDecoder,
-    TransformerDecoderLayer,
-    TransformerEncoder,
-    TransformerEncoderLayer,
-)
-from .module import Module, Sequential
+from .module import Module
+from .reference import MissingReferenceError, ReferenceStore
+
+#: PyTorch's results for the book's examples, shipped with the package (not strict: a module and
+#: input of your own has no record, and is compared live if PyTorch is installed).
+BOOK_REFERENCES = ReferenceStore(Path(__file__).parent / "reference_data", strict=False)
 
 GRADCHECK_TOLERANCE = 1e-6  # largest relative error of a float64 central-difference check
 TORCH_TOLERANCE = 1e-8  # largest absolute difference from PyTorch in float64
@@ -66,6 +59,10 @@ class Verification:
         gradient(s) and every parameter gradient; None if PyTorch was not compared.
     torch_version : str or None
         The PyTorch version compared with.
+    torch_source : str
+        Where PyTorch's result came from: ``"live"`` (computed now), ``"live, as recorded"``
+        (computed now, and equal to the recorded result) or ``"recorded"`` (read from the
+        recorded results, PyTorch not being installed); empty if not compared.
     note : str
         Why PyTorch was not compared, if it was not.
     torch_diffs : dict of str to float
@@ -79,6 +76,7 @@ class Verification:
     gradcheck: dict[str, float]
     torch_max_abs_diff: float | None = None
     torch_version: str | None = None
+    torch_source: str = ""
     note: str = ""
     torch_diffs: dict[str, float] = field(default_factory=dict)
 
@@ -124,17 +122,25 @@ class Verification:
             second = f"Not compared with PyTorch: {self.note}"
         elif diff < TORCH_TOLERANCE:
             second = (
-                f"PyTorch {self.torch_version}: largest absolute difference {_fmt(diff)} "
-                "in the output and all gradients."
+                f"PyTorch {self.torch_version} ({self._source()}): largest absolute difference "
+                f"{_fmt(diff)} in the output and all gradients."
             )
         else:
             worst = _worst(self.torch_diffs) if self.torch_diffs else "output"
             what = "the output" if worst == "output" else f"the gradient of {_describe(worst)}"
             second = (
-                f"PyTorch {self.torch_version} disagrees: absolute difference {_fmt(diff)} in "
+                f"PyTorch {self.torch_version} ({self._source()}) disagrees: absolute "
+                f"difference {_fmt(diff)} in "
                 f"{what}, above {TORCH_TOLERANCE:g}."
             )
         return [first, second]
+
+    def _source(self) -> str:
+        return {
+            "recorded": "recorded result",
+            "live": "run now",
+            "live, as recorded": "run now, equal to the recorded result",
+        }.get(self.torch_source, self.torch_source)
 
     def __str__(self) -> str:
         return "\n".join([self._title(), *("  " + s for s in self._sentences())])
@@ -167,20 +173,22 @@ def verify(
     *inputs,
     select: Callable | None = None,
     rng=0,
+    references: ReferenceStore | None = BOOK_REFERENCES,
     **forward_kwargs,
 ) -> Verification:
     """Gradient-check ``module`` and compare it with the same PyTorch module.
 
     1. :func:`nnbook.gradcheck.check_module` compares ``backward`` with central differences for
        every floating-point input and every parameter.
-    2. If PyTorch is installed and ``torch.nn`` has the same module (Linear, the activations,
-       Conv2d, the pools, Flatten, the recurrent cells and layers, MultiheadAttention,
-       LayerNorm, Embedding, Dropout, the Transformer layers and stacks, and ``Sequential``
-       models made of these, such as :class:`~nnbook.LeNet5`), the torch module is built in
-       float64 with dropout 0 and nnbook's weights (``state_dict`` keys are identical). Both
-       run the same forward pass and back-propagate the same random projection of the selected
-       output(s); the forward outputs, the input gradients and every parameter gradient are
-       compared.
+    2. If ``torch.nn`` has the same module (Linear, the activations, Conv2d, the pools,
+       Flatten, the recurrent cells and layers, MultiheadAttention, LayerNorm, Embedding,
+       Dropout, the Transformer layers and stacks, and ``Sequential`` models made of these,
+       such as :class:`~nnbook.LeNet5`; see :func:`nnbook.counterpart.torch_spec`), the torch
+       module is built in float64 with dropout 0 and nnbook's weights (``state_dict`` keys are
+       identical). Both run the same forward pass and back-propagate the same random
+       projection of the selected output(s); the forward outputs, the input gradients and
+       every parameter gradient are compared. PyTorch runs live if it is installed; otherwise
+       its result is read from ``references``, if recorded there.
 
     Parameters
     ----------
@@ -197,6 +205,9 @@ def verify(
         it is a tuple (the sequence output of a recurrent layer, attention's output).
     rng : numpy.random.Generator or int
         Draws the random projections of the output.
+    references : ReferenceStore or None
+        Recorded PyTorch results to compare with where PyTorch is not installed (and to check
+        against where it is). Default: :data:`BOOK_REFERENCES`. None: run PyTorch live only.
     **forward_kwargs
         Passed on to ``forward`` (masks, an initial state). For the recurrent modules ``h0``,
         ``h`` and ``state`` are passed to torch as ``hx``.
@@ -240,7 +251,7 @@ def verify(
                 f"verify: {name} parameter {pname} has dtype {p.dtype}; build the module with "
                 "dtype=np.float64 (float32 is too coarse for a gradient check)"
             )
-    for i, x in enumerate(_leaves(inputs)):
+    for i, x in enumerate(leaves(inputs)):
         if _is_float_array(x) and x.dtype != np.float64:
             raise TypeError(f"verify: {name} input {i} has dtype {x.dtype}, expected float64")
     inputs = _map(lambda x: np.array(x, order="C") if _is_float_array(x) else x, inputs)
@@ -250,7 +261,11 @@ def verify(
         errors = check_module(module, *inputs, select=select, rng=rng, **forward_kwargs)
         if not errors:
             raise ValueError(f"verify: {name} has no parameter and no input gradient to check")
-        diffs, version, note = _compare_with_torch(module, inputs, select, rng, forward_kwargs)
+        if references is None:
+            references = ReferenceStore(_NOWHERE, strict=False, record=False)
+        diffs, version, source, note = _compare_with_torch(
+            module, inputs, select, rng, forward_kwargs, references
+        )
     finally:
         for m, mode in modes:
             m.training = mode
@@ -260,115 +275,15 @@ def verify(
         gradcheck=errors,
         torch_max_abs_diff=float(np.max(list(diffs.values()))) if diffs else None,
         torch_version=version,
+        torch_source=source,
         note=note,
         torch_diffs=diffs,
     )
 
 
 # -- PyTorch ---------------------------------------------------------------------------------------
-class _NoCounterpart(Exception):
-    """Raised while building the torch module when torch has no equivalent."""
-
-
-def _transformer_layer(m, nn):
-    cls = nn.TransformerEncoderLayer
-    if isinstance(m, TransformerDecoderLayer):
-        cls = nn.TransformerDecoderLayer
-    activation = "gelu" if isinstance(m.activation, GELU) else "relu"
-    return cls(
-        m.d_model,
-        m.self_attn.num_heads,
-        m.linear1.out_features,
-        dropout=0.0,
-        activation=activation,
-        layer_norm_eps=m.norm1.eps,
-        batch_first=True,
-        norm_first=m.norm_first,
-        bias=m.linear1.bias is not None,
-    )
-
-
-def _transformer_stack(m, nn):
-    norm = None if m.norm is None else _counterpart(m.norm, nn)
-    layer = _counterpart(m.layers[0], nn)
-    if isinstance(m, TransformerEncoder):
-        return nn.TransformerEncoder(layer, len(m.layers), norm, enable_nested_tensor=False)
-    return nn.TransformerDecoder(layer, len(m.layers), norm)
-
-
-def _recurrent(m, nn):
-    extra = {"nonlinearity": m.nonlinearity} if isinstance(m, RNN) else {}
-    cls = getattr(nn, _base(m).__name__)  # RNN, LSTM, GRU: torch's names
-    return cls(m.input_size, m.hidden_size, m.num_layers, bias=m.bias, batch_first=True, **extra)
-
-
-def _cell(m, nn):
-    extra = {"nonlinearity": m.nonlinearity} if isinstance(m, RNNCell) else {}
-    cls = getattr(nn, _base(m).__name__)  # RNNCell, LSTMCell, GRUCell: torch's names
-    return cls(m.input_size, m.hidden_size, bias=m.bias_ih is not None, **extra)
-
-
-# For each nnbook class, a function (module, torch.nn) -> the equivalent torch module.
-_BUILDERS = {
-    Linear: lambda m, nn: nn.Linear(m.in_features, m.out_features, bias=m.bias is not None),
-    ReLU: lambda m, nn: nn.ReLU(),
-    Tanh: lambda m, nn: nn.Tanh(),
-    Sigmoid: lambda m, nn: nn.Sigmoid(),
-    Softmax: lambda m, nn: nn.Softmax(dim=m.dim),
-    GELU: lambda m, nn: nn.GELU(approximate=m.approximate),
-    Conv2d: lambda m, nn: nn.Conv2d(
-        m.in_channels, m.out_channels, m.kernel_size, m.stride, m.padding, bias=m.bias is not None
-    ),
-    MaxPool2d: lambda m, nn: nn.MaxPool2d(m.kernel_size, m.stride, m.padding),
-    AvgPool2d: lambda m, nn: nn.AvgPool2d(m.kernel_size, m.stride, m.padding),
-    Flatten: lambda m, nn: nn.Flatten(m.start_dim, m.end_dim),
-    Dropout: lambda m, nn: nn.Dropout(0.0),
-    Embedding: lambda m, nn: nn.Embedding(
-        m.num_embeddings, m.embedding_dim, padding_idx=m.padding_idx
-    ),
-    LayerNorm: lambda m, nn: nn.LayerNorm(
-        m.normalized_shape, m.eps, m.elementwise_affine, bias=m.bias is not None
-    ),
-    MultiheadAttention: lambda m, nn: nn.MultiheadAttention(
-        m.embed_dim, m.num_heads, dropout=0.0, bias=m.in_proj_bias is not None, batch_first=True
-    ),
-    RNNCell: _cell,
-    LSTMCell: _cell,
-    GRUCell: _cell,
-    RNN: _recurrent,
-    LSTM: _recurrent,
-    GRU: _recurrent,
-    TransformerEncoderLayer: _transformer_layer,
-    TransformerDecoderLayer: _transformer_layer,
-    TransformerEncoder: _transformer_stack,
-    TransformerDecoder: _transformer_stack,
-    Sequential: lambda m, nn: nn.Sequential(*(_counterpart(child, nn) for child in m)),
-}
-# nnbook's name for an initial state -> torch's, for the recurrent modules.
-_STATE_NAMES = {"h0": "hx", "h": "hx", "state": "hx"}
-
-
-def _base(m) -> type:
-    """The nearest class of ``m`` (itself or a base class) that has a torch counterpart."""
-    for cls in type(m).__mro__:
-        if cls in _BUILDERS:
-            return cls
-    raise _NoCounterpart(f"torch.nn has no counterpart of {type(m).__name__}.")
-
-
-def _counterpart(m, nn):
-    return _BUILDERS[_base(m)](m, nn)
-
-
 def _is_float_array(x) -> bool:
     return isinstance(x, np.ndarray) and np.issubdtype(x.dtype, np.floating)
-
-
-def _leaves(tree) -> list:
-    """The arrays or tensors in a nest of tuples/lists, in order, without the Nones."""
-    if isinstance(tree, (tuple, list)):
-        return [leaf for item in tree for leaf in _leaves(item)]
-    return [] if tree is None else [tree]
 
 
 def _max_abs_diff(ours: list, theirs: list) -> float:
@@ -382,33 +297,20 @@ def _max_abs_diff(ours: list, theirs: list) -> float:
     return float(np.max(largest))
 
 
-def _compare_with_torch(module, inputs, select, rng, kwargs):
-    """Return ``(differences, torch version, note)``; no differences if torch was not used."""
-    try:
-        import torch
-    except ImportError:
-        return {}, None, "PyTorch is not installed."
-    try:
-        with torch.random.fork_rng(devices=[]):  # torch's initialisation draws; we overwrite it
-            reference = _counterpart(module, torch.nn)
-    except _NoCounterpart as exc:
-        return {}, None, str(exc)
-    reference = reference.double().eval()
-    reference.load_state_dict({k: torch.from_numpy(v) for k, v in module.state_dict().items()})
+# A folder that holds no record: a store on it runs PyTorch live, or reports it missing.
+_NOWHERE = Path(__file__).parent / "reference_data" / "none"
 
-    def to_torch(x, requires_grad=False):
-        if not isinstance(x, np.ndarray):
-            return x
-        t = torch.from_numpy(x.copy())
-        return t.requires_grad_(True) if requires_grad and _is_float_array(x) else t
 
-    t_inputs = _map(lambda x: to_torch(x, requires_grad=True), inputs)
-    recurrent = isinstance(module, (RNNCell, LSTMCell, GRUCell, RNN, LSTM, GRU))
-    t_kwargs = {
-        (_STATE_NAMES.get(k, k) if recurrent else k): _map(to_torch, v) for k, v in kwargs.items()
-    }
-    if isinstance(module, MultiheadAttention):
-        t_kwargs["average_attn_weights"] = False  # per-head weights, as nnbook returns them
+def _compare_with_torch(module, inputs, select, rng, kwargs, references):
+    """Return ``(differences, torch version, how, note)``; no differences if torch was not used.
+
+    ``how`` says where torch's result came from: "live" or "recorded" (with, for a live run,
+    whether ``references`` holds the same result).
+    """
+    try:
+        spec = torch_spec(module)
+    except NoCounterpart as exc:
+        return {}, None, "", str(exc)
     if select is None:
 
         def select(out):
@@ -417,27 +319,45 @@ def _compare_with_torch(module, inputs, select, rng, kwargs):
     # The same loss for both: a fixed random projection of the selected output(s).
     module.zero_grad()
     out = module(*inputs, **kwargs)
-    chosen = select(out)
+    out_leaves = leaves(out)
+    chosen_leaves = leaves(select(out))
+    chosen = [next((i for i, o in enumerate(out_leaves) if o is c), -1) for c in chosen_leaves]
+    if -1 in chosen:
+        raise ValueError("verify: select must return items of the output, not new arrays")
     gen = make_rng(rng)
-    proj = _map(lambda y: gen.standard_normal(np.shape(y)), chosen)
-    grads = module.backward(*proj) if isinstance(proj, tuple) else module.backward(proj)
+    proj = [gen.standard_normal(np.shape(y)) for y in chosen_leaves]
+    grads = module.backward(*_unflatten_like(select(out), proj))
     grads = grads if isinstance(grads, tuple) else (grads,)
-    t_out = reference(*t_inputs, **t_kwargs)
-    t_chosen = select(t_out)
-    loss = sum(
-        (t * torch.from_numpy(p)).sum()
-        for t, p in zip(_leaves(t_chosen), _leaves(proj), strict=True)
-    )
-    loss.backward()
-
-    def grad(t):  # a tensor that did not reach the loss has no .grad: its gradient is zero
-        return np.zeros(tuple(t.shape)) if t.grad is None else t.grad.numpy()
-
-    diffs = {"output": _max_abs_diff(_leaves(out), [t.detach().numpy() for t in _leaves(t_out)])}
+    arguments = (spec, module.state_dict(), tuple(inputs), kwargs, proj, chosen)
+    try:
+        ref = references.get(torch_results, *arguments)
+    except MissingReferenceError:
+        note = "PyTorch is not installed, and no result of it is recorded for this input."
+        return {}, None, "", note
+    theirs = ref.value
+    how = "recorded" if not ref.live else ("live, as recorded" if ref.recorded else "live")
+    diffs = {"output": _max_abs_diff(out_leaves, theirs["output"])}
+    input_leaves = [leaves(x) for x in inputs]
+    position = 0
     for i, g in enumerate(grads[: len(inputs)]):
-        if g is not None:
-            diffs[f"input{i}"] = _max_abs_diff(_leaves(g), [grad(t) for t in _leaves(t_inputs[i])])
-    t_params = dict(reference.named_parameters())
+        n = len(input_leaves[i])
+        expected = theirs["inputs"][position : position + n]
+        position += n
+        if g is not None and all(e is not None for e in expected):
+            diffs[f"input{i}"] = _max_abs_diff(leaves(g), expected)
     for name, p in module.named_parameters():
-        diffs[name] = _max_abs_diff([p.grad], [grad(t_params[name])])
-    return diffs, torch.__version__.split("+")[0], ""
+        diffs[name] = _max_abs_diff([p.grad], [theirs["params"][name]])
+    return diffs, ref.torch_version, how, ""
+
+
+def _unflatten_like(selected, flat: list) -> tuple:
+    """``flat`` shaped like ``selected``: the arguments of ``backward``."""
+    items = iter(flat)
+
+    def rebuild(tree):
+        if isinstance(tree, (tuple, list)):
+            return type(tree)(rebuild(t) for t in tree)
+        return None if tree is None else next(items)
+
+    rebuilt = rebuild(selected)
+    return rebuilt if isinstance(selected, tuple) else (rebuilt,)

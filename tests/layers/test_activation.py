@@ -2,9 +2,10 @@
 
 import numpy as np
 import pytest
-from torch_helpers import to_torch
+from torch_helpers import module_reference
 
 import nnbook
+from nnbook.counterpart import torch_spec
 from nnbook.gradcheck import check_module
 
 # (nnbook factory, name of the torch.nn class, its constructor kwargs)
@@ -46,17 +47,16 @@ def test_gradcheck(make, torch_name, kwargs, rng):
 
 
 @pytest.mark.parametrize(("make", "torch_name", "kwargs"), CASES, ids=IDS)
-def test_matches_torch(make, torch_name, kwargs, rng):
-    torch = pytest.importorskip("torch")
+def test_matches_torch(make, torch_name, kwargs, rng, torch_reference):
     layer = make()
-    reference = getattr(torch.nn, torch_name)(**kwargs).double()
+    # The counterpart is the torch module this case names, with its arguments.
+    spec = torch_spec(layer)
+    assert spec["module"] == torch_name and kwargs.items() <= spec["kwargs"].items()
     x = _input(rng)
     g = rng.standard_normal(x.shape)
-    xt = to_torch(x, requires_grad=True)
-    yt = reference(xt)
-    yt.backward(to_torch(g))
-    np.testing.assert_allclose(layer(x), yt.detach().numpy(), rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(layer.backward(g), xt.grad.numpy(), rtol=1e-10, atol=1e-12)
+    expected = module_reference(torch_reference, layer, [x], [g])
+    np.testing.assert_allclose(layer(x), expected["output"][0], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(layer.backward(g), expected["inputs"][0], rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize(("make", "torch_name", "kwargs"), CASES, ids=IDS)

@@ -5,7 +5,7 @@ import re
 import numpy as np
 import pytest
 from dropout_helpers import Reseeded
-from torch_helpers import assert_grads_match, copy_weights, to_torch
+from torch_helpers import assert_grads_equal, module_reference, to_torch
 
 import nnbook
 from nnbook.functional import (
@@ -66,6 +66,28 @@ def _loop_attention(q, k, v, mask):
 def _assert_small(errors):
     for name, err in errors.items():
         assert err < 1e-6, (name, err)
+
+
+def _torch_sdpa(q, k, v, attn_mask, grad_output, scale=None):
+    """torch's scaled_dot_product_attention: its output and the gradients of q, k and v.
+
+    ``attn_mask`` follows torch's functional convention: a bool mask is True where a query
+    *may* attend.
+    """
+    import torch
+
+    tq, tk, tv = (to_torch(a, requires_grad=True) for a in (q, k, v))
+    mask = None if attn_mask is None else to_torch(attn_mask)
+    out = torch.nn.functional.scaled_dot_product_attention(tq, tk, tv, attn_mask=mask, scale=scale)
+    out.backward(to_torch(grad_output))
+    return {"output": out.detach().numpy(), "grads": [t.grad.numpy() for t in (tq, tk, tv)]}
+
+
+def _torch_mha_state_keys(embed_dim, num_heads, bias):
+    """The state_dict keys of torch.nn.MultiheadAttention, in torch's order."""
+    import torch
+
+    return list(torch.nn.MultiheadAttention(embed_dim, num_heads, bias=bias).state_dict())
 
 
 # -- the functional form -------------------------------------------------------------------------
@@ -142,9 +164,7 @@ def test_sdpa_gradcheck(mask_kind, rng):
 
 
 @pytest.mark.parametrize("mask_kind", [None, "bool", "float"])
-def test_sdpa_matches_torch(mask_kind, rng):
-    torch = pytest.importorskip("torch")
-    F = torch.nn.functional
+def test_sdpa_matches_torch(mask_kind, rng, torch_reference):
     q, k, v = (
         rng.standard_normal((2, 3, 4, 5)),
         rng.standard_normal((2, 3, 6, 5)),
@@ -154,19 +174,17 @@ def test_sdpa_matches_torch(mask_kind, rng):
     if mask_kind == "bool":
         mask = rng.random((4, 6)) < 0.4
         mask[2] = True  # a fully masked row: zeros in both libraries
-        torch_mask = to_torch(~mask)  # torch's functional form: True = may attend
+        torch_mask = ~mask  # torch's functional form: True = may attend
     elif mask_kind == "float":
         mask = rng.standard_normal((4, 6))
-        torch_mask = to_torch(mask)
+        torch_mask = mask
     out, _, cache = scaled_dot_product_attention(q, k, v, mask, return_cache=True)
     g = rng.standard_normal(out.shape)
     grads = scaled_dot_product_attention_backward(g, cache)
-    tq, tk, tv = (to_torch(a, requires_grad=True) for a in (q, k, v))
-    tout = F.scaled_dot_product_attention(tq, tk, tv, attn_mask=torch_mask)
-    tout.backward(to_torch(g))
-    np.testing.assert_allclose(out, tout.detach().numpy(), atol=1e-12)
-    for mine, theirs in zip(grads, (tq, tk, tv), strict=True):
-        np.testing.assert_allclose(mine, theirs.grad.numpy(), atol=1e-12)
+    expected = torch_reference(_torch_sdpa, q, k, v, torch_mask, g)
+    np.testing.assert_allclose(out, expected["output"], atol=1e-12)
+    for mine, theirs in zip(grads, expected["grads"], strict=True):
+        np.testing.assert_allclose(mine, theirs, atol=1e-12)
 
 
 def test_sdpa_dropout_keeps_expectation(rng):
@@ -324,41 +342,34 @@ def test_mha_heads_equal_per_head_loop(rng):
 @pytest.mark.parametrize("bias", [True, False])
 @pytest.mark.parametrize("self_attention", [False, True])
 @pytest.mark.parametrize("masks", MASKS)
-def test_mha_matches_torch(masks, self_attention, bias, rng):
-    torch = pytest.importorskip("torch")
-    torch.manual_seed(0)
+def test_mha_matches_torch(masks, self_attention, bias, rng, torch_reference):
     N, T, E, h = 3, 4, 8, 2
     T_k = T if self_attention else 5
-    reference = torch.nn.MultiheadAttention(E, h, bias=bias, batch_first=True).double()
-    if bias:
-        with torch.no_grad():  # torch starts with zero biases; make them count
-            reference.in_proj_bias.normal_()
-            reference.out_proj.bias.normal_()
     mha = nnbook.MultiheadAttention(E, h, bias=bias, rng=0)
-    assert list(mha.state_dict()) == list(reference.state_dict())
-    copy_weights(reference, mha)
+    assert list(mha.state_dict()) == torch_reference(_torch_mha_state_keys, E, h, bias)
+    if bias:  # both libraries start with zero biases; make them count
+        mha.in_proj_bias.data[...] = rng.standard_normal(mha.in_proj_bias.shape)
+        mha.out_proj.bias.data[...] = rng.standard_normal(mha.out_proj.bias.shape)
     m = _masks(masks, rng, N, h, T, T_k)
     if self_attention:
         x = rng.standard_normal((N, T, E))
         q = k = v = x
-        tq = tk = tv = to_torch(x, requires_grad=True)
     else:
         q, k, v = (rng.standard_normal((N, t, E)) for t in (T, T_k, T_k))
-        tq, tk, tv = (to_torch(a, requires_grad=True) for a in (q, k, v))
     out, weights = mha(q, k, v, **m)
     g = rng.standard_normal(out.shape)
     grads = mha.backward(g)
-    tm = {name: None if a is None else to_torch(a) for name, a in m.items()}
-    tout, tweights = reference(tq, tk, tv, **tm, average_attn_weights=False)
-    tout.backward(to_torch(g))
-    np.testing.assert_allclose(out, tout.detach().numpy(), atol=1e-12)
-    np.testing.assert_allclose(weights, tweights.detach().numpy(), atol=1e-12)
+    # torch receives q, k and v as three tensors; in self-attention x's gradient is their sum.
+    expected = module_reference(torch_reference, mha, [q, k, v], [g], **m)
+    t_out, t_weights = expected["output"]
+    np.testing.assert_allclose(out, t_out, atol=1e-12)
+    np.testing.assert_allclose(weights, t_weights, atol=1e-12)
     if self_attention:
-        np.testing.assert_allclose(sum(grads), tq.grad.numpy(), atol=1e-10)
+        np.testing.assert_allclose(sum(grads), sum(expected["inputs"]), atol=1e-10)
     else:
-        for mine, theirs in zip(grads, (tq, tk, tv), strict=True):
-            np.testing.assert_allclose(mine, theirs.grad.numpy(), atol=1e-10)
-    assert_grads_match(reference, mha)
+        for mine, theirs in zip(grads, expected["inputs"], strict=True):
+            np.testing.assert_allclose(mine, theirs, atol=1e-10)
+    assert_grads_equal(mha, expected["params"])
 
 
 def test_mha_fully_padded_sequence_gives_zero_attention(rng):
@@ -452,8 +463,7 @@ def test_mha_errors(rng):
         mha.backward(out[:1])
 
 
-def test_sdpa_with_a_given_scale_matches_torch(rng):
-    torch = pytest.importorskip("torch")
+def test_sdpa_with_a_given_scale_matches_torch(rng, torch_reference):
     q, k, v = (
         rng.standard_normal((2, 4, 5)),
         rng.standard_normal((2, 6, 5)),
@@ -462,11 +472,9 @@ def test_sdpa_with_a_given_scale_matches_torch(rng):
     out, _, cache = scaled_dot_product_attention(q, k, v, scale=0.7, return_cache=True)
     g = rng.standard_normal(out.shape)
     grads = scaled_dot_product_attention_backward(g, cache)
-    tq, tk, tv = (to_torch(a, requires_grad=True) for a in (q, k, v))
-    tout = torch.nn.functional.scaled_dot_product_attention(tq, tk, tv, scale=0.7)
-    tout.backward(to_torch(g))
-    np.testing.assert_allclose(out, tout.detach().numpy(), rtol=0, atol=1e-12)
-    for mine, theirs in zip(grads, (tq, tk, tv), strict=True):
-        np.testing.assert_allclose(mine, theirs.grad.numpy(), rtol=0, atol=1e-12)
+    expected = torch_reference(_torch_sdpa, q, k, v, None, g, scale=0.7)
+    np.testing.assert_allclose(out, expected["output"], rtol=0, atol=1e-12)
+    for mine, theirs in zip(grads, expected["grads"], strict=True):
+        np.testing.assert_allclose(mine, theirs, rtol=0, atol=1e-12)
     default, _ = scaled_dot_product_attention(q, k, v)
     assert not np.allclose(out, default)  # the scale was used, not 1/sqrt(5)

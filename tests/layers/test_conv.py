@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from torch_helpers import assert_grads_match, copy_weights, to_torch
+from torch_helpers import assert_grads_equal, module_reference
 
 import nnbook
 from nnbook.functional import conv2d_naive
@@ -62,21 +62,18 @@ def test_gradcheck(kernel, stride, padding, bias, rng):
         assert err < 1e-6, (name, err)
 
 
-def _assert_matches_torch(kernel, stride, padding, bias, batch, rng, samples_per_chunk=None):
+def _assert_matches_torch(
+    kernel, stride, padding, bias, batch, rng, torch_reference, samples_per_chunk=None
+):
     """Output and every gradient agree with torch; optionally in input-gradient chunks."""
-    torch = pytest.importorskip("torch")
     from nnbook.layers import conv
 
-    torch.manual_seed(0)
-    reference = torch.nn.Conv2d(3, 4, kernel, stride, padding, bias=bias).double()
     layer = nnbook.Conv2d(3, 4, kernel, stride, padding, bias=bias, rng=1)
-    copy_weights(reference, layer)
     x = rng.standard_normal((batch, 3, 7, 6))
-    xt = to_torch(x, requires_grad=True)
-    yt = reference(xt)
-    g = rng.standard_normal(tuple(yt.shape))
-    yt.backward(to_torch(g))
-    np.testing.assert_allclose(layer(x), yt.detach().numpy(), rtol=1e-10, atol=1e-12)
+    y = layer(x)
+    g = rng.standard_normal(y.shape)
+    expected = module_reference(torch_reference, layer, [x], [g])
+    np.testing.assert_allclose(y, expected["output"][0], rtol=1e-10, atol=1e-12)
     with pytest.MonkeyPatch.context() as patch:
         if samples_per_chunk is not None:
             # One padded image's column gradient: C_in kH kW rows of H_p W_p float64 numbers.
@@ -84,21 +81,23 @@ def _assert_matches_torch(kernel, stride, padding, bias, batch, rng, samples_per
             one_sample = 3 * kh * kw * (7 + 2 * ph) * (6 + 2 * pw) * 8
             patch.setattr(conv, "_CHUNK_BYTES", samples_per_chunk * one_sample)
         dx = layer.backward(g)
-    np.testing.assert_allclose(dx, xt.grad.numpy(), rtol=1e-10, atol=1e-12)
-    assert_grads_match(reference, layer)
+    np.testing.assert_allclose(dx, expected["inputs"][0], rtol=1e-10, atol=1e-12)
+    assert_grads_equal(layer, expected["params"])
 
 
 @pytest.mark.parametrize("bias", [True, False])
 @pytest.mark.parametrize(("kernel", "stride", "padding"), CONFIGS)
-def test_matches_torch(kernel, stride, padding, bias, rng):
-    _assert_matches_torch(kernel, stride, padding, bias, 2, rng)
+def test_matches_torch(kernel, stride, padding, bias, rng, torch_reference):
+    _assert_matches_torch(kernel, stride, padding, bias, 2, rng, torch_reference)
 
 
 @pytest.mark.parametrize("samples_per_chunk", [1, 2])
 @pytest.mark.parametrize(("kernel", "padding"), [(3, 0), (3, 1), ((2, 3), (1, 2))])
-def test_input_gradient_in_chunks_matches_torch(kernel, padding, samples_per_chunk, rng):
+def test_input_gradient_in_chunks_matches_torch(
+    kernel, padding, samples_per_chunk, rng, torch_reference
+):
     """Large batches take the input gradient a few samples at a time; force that on 5 samples."""
-    _assert_matches_torch(kernel, 1, padding, True, 5, rng, samples_per_chunk)
+    _assert_matches_torch(kernel, 1, padding, True, 5, rng, torch_reference, samples_per_chunk)
 
 
 @pytest.mark.parametrize(("kernel", "stride", "padding"), CONFIGS)

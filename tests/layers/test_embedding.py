@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from torch_helpers import assert_grads_match, copy_weights, to_torch
+from torch_helpers import assert_grads_equal, module_reference
 
 import nnbook
 from nnbook.gradcheck import check_module
@@ -40,22 +40,25 @@ def test_repeated_index_collects_the_sum_of_its_gradients():
     np.testing.assert_array_equal(emb.weight.grad, [[0, 0], [3, 3], [0, 0], [1, 1]])
 
 
+def _torch_padding_idx(num_embeddings, embedding_dim, padding_idx):
+    """torch.nn.Embedding's padding_idx after it resolves a negative one."""
+    import torch
+
+    return torch.nn.Embedding(num_embeddings, embedding_dim, padding_idx=padding_idx).padding_idx
+
+
 @pytest.mark.parametrize("padding_idx", [None, 2, -1])
-def test_matches_torch(padding_idx, rng):
-    torch = pytest.importorskip("torch")
-    reference = torch.nn.Embedding(7, 3, padding_idx=padding_idx).double()
+def test_matches_torch(padding_idx, rng, torch_reference):
     emb = nnbook.Embedding(7, 3, padding_idx=padding_idx, rng=1)
-    assert emb.padding_idx == reference.padding_idx
-    copy_weights(reference, emb)
+    assert emb.padding_idx == torch_reference(_torch_padding_idx, 7, 3, padding_idx)
     idx = rng.integers(0, 7, size=(4, 5))
     idx[0, :3] = [2, 6, 2]  # make sure the padding rows appear
     grad = rng.standard_normal((4, 5, 3))
     out = emb(idx)
-    out_t = reference(to_torch(idx))
-    np.testing.assert_allclose(out, out_t.detach().numpy(), rtol=0, atol=0)
+    expected = module_reference(torch_reference, emb, [idx], [grad])
+    np.testing.assert_allclose(out, expected["output"][0], rtol=0, atol=0)
     emb.backward(grad)
-    (out_t * to_torch(grad)).sum().backward()
-    assert_grads_match(reference, emb)
+    assert_grads_equal(emb, expected["params"])
     if padding_idx is not None:
         np.testing.assert_array_equal(emb.weight.grad[emb.padding_idx], 0)
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from torch_helpers import assert_grads_match, copy_weights, to_torch
+from torch_helpers import assert_grads_equal, module_reference
 
 import nnbook
 from nnbook.gradcheck import check_module
@@ -48,20 +48,14 @@ def test_gradcheck(bias, shape, rng):
 
 @pytest.mark.parametrize("bias", [True, False])
 @pytest.mark.parametrize("shape", [(5, 3), (2, 4, 3)])
-def test_matches_torch(bias, shape, rng):
-    torch = pytest.importorskip("torch")
-    torch.manual_seed(0)
-    reference = torch.nn.Linear(3, 4, bias=bias).double()
+def test_matches_torch(bias, shape, rng, torch_reference):
     layer = nnbook.Linear(3, 4, bias=bias, rng=1)
-    copy_weights(reference, layer)
     x = rng.standard_normal(shape)
     g = rng.standard_normal(shape[:-1] + (4,))
-    xt = to_torch(x, requires_grad=True)
-    yt = reference(xt)
-    yt.backward(to_torch(g))
-    np.testing.assert_allclose(layer(x), yt.detach().numpy(), rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(layer.backward(g), xt.grad.numpy(), rtol=1e-10, atol=1e-12)
-    assert_grads_match(reference, layer)
+    expected = module_reference(torch_reference, layer, [x], [g])
+    np.testing.assert_allclose(layer(x), expected["output"][0], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(layer.backward(g), expected["inputs"][0], rtol=1e-10, atol=1e-12)
+    assert_grads_equal(layer, expected["params"])
 
 
 def test_backward_accumulates(rng):
@@ -116,11 +110,20 @@ def test_constructor_errors():
         nnbook.Linear(3, 2, rng="seed")
 
 
-def test_loads_torch_state_dict_and_rejects_wrong_shapes():
-    torch = pytest.importorskip("torch")
-    reference = torch.nn.Linear(3, 4).double()
+def _torch_linear_state(in_features, out_features):
+    """The state_dict of a torch.nn.Linear, initialised by torch."""
+    import torch
+
+    torch.manual_seed(0)
+    module = torch.nn.Linear(in_features, out_features).double()
+    return {key: value.numpy() for key, value in module.state_dict().items()}
+
+
+def test_loads_torch_state_dict_and_rejects_wrong_shapes(torch_reference):
+    state = torch_reference(_torch_linear_state, 3, 4)
     layer = nnbook.Linear(3, 4)
-    layer.load_state_dict(reference.state_dict())
-    np.testing.assert_array_equal(layer.weight.data, reference.weight.detach().numpy())
+    layer.load_state_dict(state)
+    np.testing.assert_array_equal(layer.weight.data, state["weight"])
+    np.testing.assert_array_equal(layer.bias.data, state["bias"])
     with pytest.raises(ValueError, match=r"weight expects shape \(4, 3\), got \(3, 4\)"):
-        layer.load_state_dict(torch.nn.Linear(4, 3).double().state_dict())
+        layer.load_state_dict(torch_reference(_torch_linear_state, 4, 3))

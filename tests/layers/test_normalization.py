@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from torch_helpers import assert_grads_match, copy_weights, to_torch
+from torch_helpers import assert_grads_equal, module_reference
 
 import nnbook
 from nnbook.gradcheck import check_module
@@ -60,24 +60,27 @@ def test_gradcheck(normalized_shape, shape, options, rng):
         assert err < 1e-6, (name, err)
 
 
+def _torch_layer_norm_keys(normalized_shape, options):
+    """The state_dict keys of torch.nn.LayerNorm, in torch's order."""
+    import torch
+
+    return list(torch.nn.LayerNorm(normalized_shape, **options).state_dict())
+
+
 @pytest.mark.parametrize("options", AFFINE)
 @pytest.mark.parametrize(("normalized_shape", "shape"), [(4, (3, 4)), ((2, 3), (4, 2, 3))])
-def test_matches_torch(normalized_shape, shape, options, rng):
-    torch = pytest.importorskip("torch")
-    reference = torch.nn.LayerNorm(normalized_shape, eps=1e-3, **options).double()
-    with torch.no_grad():
-        for p in reference.parameters():
-            p.normal_()
+def test_matches_torch(normalized_shape, shape, options, rng, torch_reference):
     norm = nnbook.LayerNorm(normalized_shape, eps=1e-3, **options)
-    assert list(norm.state_dict()) == list(reference.state_dict())
-    copy_weights(reference, norm)
+    assert list(norm.state_dict()) == torch_reference(
+        _torch_layer_norm_keys, normalized_shape, options
+    )
+    for p in norm.parameters():  # not the initial ones and zeros
+        p.data[...] = rng.standard_normal(p.shape)
     x, g = rng.standard_normal(shape), rng.standard_normal(shape)
-    xt = to_torch(x, requires_grad=True)
-    yt = reference(xt)
-    yt.backward(to_torch(g))
-    np.testing.assert_allclose(norm(x), yt.detach().numpy(), atol=1e-12)
-    np.testing.assert_allclose(norm.backward(g), xt.grad.numpy(), atol=1e-10)
-    assert_grads_match(reference, norm)
+    expected = module_reference(torch_reference, norm, [x], [g])
+    np.testing.assert_allclose(norm(x), expected["output"][0], atol=1e-12)
+    np.testing.assert_allclose(norm.backward(g), expected["inputs"][0], atol=1e-10)
+    assert_grads_equal(norm, expected["params"])
 
 
 def test_float32(rng):

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from torch_helpers import to_torch
+from torch_helpers import module_reference
 
 import nnbook
 from nnbook.gradcheck import check_module
@@ -19,15 +19,10 @@ CONFIGS = [
 POOLS = [nnbook.MaxPool2d, nnbook.AvgPool2d]
 
 
-def _torch_pool(torch, cls, *args):
-    return {nnbook.MaxPool2d: torch.nn.MaxPool2d, nnbook.AvgPool2d: torch.nn.AvgPool2d}[cls](*args)
-
-
-def _run_torch(module, x, g):
-    xt = to_torch(x, requires_grad=True)
-    yt = module(xt)
-    yt.backward(to_torch(g))
-    return yt.detach().numpy(), xt.grad.numpy()
+def _run_torch(torch_reference, module, x, g):
+    """The output and input gradient of ``module``'s torch counterpart."""
+    expected = module_reference(torch_reference, module, [x], [g])
+    return expected["output"][0], expected["inputs"][0]
 
 
 @pytest.mark.parametrize("cls", POOLS)
@@ -67,13 +62,12 @@ def test_gradcheck(cls, kernel, stride, padding, rng):
 
 @pytest.mark.parametrize("cls", POOLS)
 @pytest.mark.parametrize(("kernel", "stride", "padding"), CONFIGS)
-def test_matches_torch(cls, kernel, stride, padding, rng):
-    torch = pytest.importorskip("torch")
+def test_matches_torch(cls, kernel, stride, padding, rng, torch_reference):
     pool = cls(kernel, stride, padding)
     x = rng.standard_normal((2, 3, 7, 8))
     y = pool(x)
     g = rng.standard_normal(y.shape)
-    y_ref, dx_ref = _run_torch(_torch_pool(torch, cls, kernel, stride, padding), x, g)
+    y_ref, dx_ref = _run_torch(torch_reference, pool, x, g)
     np.testing.assert_allclose(y, y_ref, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(pool.backward(g), dx_ref, rtol=1e-12, atol=1e-12)
 
@@ -102,27 +96,25 @@ def test_max_pool_routes_through_kernels_with_more_than_256_offsets():
 
 
 @pytest.mark.parametrize(("kernel", "stride", "padding"), CONFIGS)
-def test_max_pool_ties_match_torch(kernel, stride, padding, rng):
-    torch = pytest.importorskip("torch")
+def test_max_pool_ties_match_torch(kernel, stride, padding, rng, torch_reference):
     # Values from {0, 1, 2}: nearly every window has ties; overlapping windows share them.
     x = rng.integers(0, 3, size=(2, 3, 7, 8)).astype(np.float64)
     pool = nnbook.MaxPool2d(kernel, stride, padding)
     y = pool(x)
     g = rng.standard_normal(y.shape)
-    y_ref, dx_ref = _run_torch(torch.nn.MaxPool2d(kernel, stride, padding), x, g)
+    y_ref, dx_ref = _run_torch(torch_reference, pool, x, g)
     np.testing.assert_array_equal(y, y_ref)
     np.testing.assert_allclose(pool.backward(g), dx_ref, rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize(("kernel", "stride", "padding"), [(2, None, 0), (3, 1, 1)])
-def test_max_pool_nan_matches_torch(kernel, stride, padding, rng):
-    torch = pytest.importorskip("torch")
+def test_max_pool_nan_matches_torch(kernel, stride, padding, rng, torch_reference):
     x = rng.standard_normal((1, 2, 6, 6))
     x[0, 0, 0, 1] = x[0, 0, 1, 0] = x[0, 1, 3, 3] = np.nan  # two NaN in one window, one alone
     pool = nnbook.MaxPool2d(kernel, stride, padding)
     y = pool(x)
     g = rng.standard_normal(y.shape)
-    y_ref, dx_ref = _run_torch(torch.nn.MaxPool2d(kernel, stride, padding), x, g)
+    y_ref, dx_ref = _run_torch(torch_reference, pool, x, g)
     np.testing.assert_array_equal(np.isnan(y), np.isnan(y_ref))
     assert np.isnan(y).any()
     np.testing.assert_allclose(y[~np.isnan(y)], y_ref[~np.isnan(y_ref)])
@@ -192,14 +184,13 @@ def test_errors(cls, rng):
         (2, 2, (2, 3, 4), (2, 3, 4)),
     ],
 )
-def test_flatten_matches_torch(start, end, shape, expected, rng):
-    torch = pytest.importorskip("torch")
+def test_flatten_matches_torch(start, end, shape, expected, rng, torch_reference):
     flatten = nnbook.Flatten(start, end)
     x = rng.standard_normal(shape)
     y = flatten(x)
     assert y.shape == expected
     g = rng.standard_normal(expected)
-    y_ref, dx_ref = _run_torch(torch.nn.Flatten(start, end), x, g)
+    y_ref, dx_ref = _run_torch(torch_reference, flatten, x, g)
     np.testing.assert_array_equal(y, y_ref)
     np.testing.assert_array_equal(flatten.backward(g), dx_ref)
     errors = check_module(flatten, x)

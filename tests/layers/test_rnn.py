@@ -6,8 +6,8 @@ in test_lstm.py and the cells in test_rnn_cells.py.
 
 import numpy as np
 import pytest
-from rnn_helpers import CELLS, KINDS, Flat, make, make_torch, num_states, random_states, torch_run
-from torch_helpers import assert_grads_match, copy_weights
+from rnn_helpers import CELLS, KINDS, Flat, make, num_states, random_states, torch_state_shapes
+from torch_helpers import assert_grads_equal, module_reference
 
 import nnbook
 from nnbook.gradcheck import check_module
@@ -53,11 +53,10 @@ def test_output_is_last_layer_states_and_h_n_its_last_step(kind, rng):
 
 @pytest.mark.parametrize("kind", ALL)
 @pytest.mark.parametrize("bias", [True, False])
-def test_parameter_names_and_shapes_are_torchs(kind, bias):
-    pytest.importorskip("torch")
-    module, reference = make(kind, 3, 4, 2, bias=bias), make_torch(kind, 3, 4, 2, bias=bias)
+def test_parameter_names_and_shapes_are_torchs(kind, bias, torch_reference):
+    module = make(kind, 3, 4, 2, bias=bias)
     ours = {k: v.shape for k, v in module.state_dict().items()}
-    theirs = {k: tuple(v.shape) for k, v in reference.state_dict().items()}
+    theirs = dict(torch_reference(torch_state_shapes, kind, 3, 4, 2, bias))
     assert list(ours) == list(theirs)
     assert ours == theirs
 
@@ -135,12 +134,9 @@ def test_gradcheck_without_bias(rng):
         (2, True, "both", False),
     ],
 )
-def test_matches_torch(kind, num_layers, with_init, use, bias, rng):
-    pytest.importorskip("torch")
+def test_matches_torch(kind, num_layers, with_init, use, bias, rng, torch_reference):
     N, T, D, H = 3, 6, 4, 5
-    reference = make_torch(kind, D, H, num_layers, bias=bias)
     module = make(kind, D, H, num_layers, bias=bias, rng=1)
-    copy_weights(reference, module)
     x = rng.standard_normal((N, T, D))
     init = random_states(kind, rng, (num_layers, N, H)) if with_init else ()
     grad_output = rng.standard_normal((N, T, H)) if use != "final" else None
@@ -151,9 +147,18 @@ def test_matches_torch(kind, num_layers, with_init, use, bias, rng):
 
     output, final = _outputs(kind, module, x, init)
     grad_x = _backward(kind, module, grad_output, grad_final)
-    t_output, t_final, t_grad_x, t_grad_init = torch_run(
-        reference, x, init, grad_output, grad_final
+    # torch's output leaves are (output, h_n) or (output, h_n, c_n); the loss takes the given ones.
+    given = [(i, g) for i, g in enumerate((grad_output, *grad_final)) if g is not None]
+    state = (tuple(init) if kind == "lstm" else init[0]) if with_init else None
+    expected = module_reference(
+        torch_reference,
+        module,
+        [x, state],
+        [g for _, g in given],
+        chosen=[i for i, _ in given],
     )
+    t_output, *t_final = expected["output"]
+    t_grad_x, *t_grad_init = expected["inputs"]  # the gradients of x and of each initial state
     np.testing.assert_allclose(output, t_output, atol=1e-12, rtol=1e-10)
     for ours, theirs in zip(final, t_final, strict=True):
         np.testing.assert_allclose(ours, theirs, atol=1e-12, rtol=1e-10)
@@ -164,7 +169,7 @@ def test_matches_torch(kind, num_layers, with_init, use, bias, rng):
             np.testing.assert_allclose(ours, theirs, atol=1e-10, rtol=1e-8)
     else:
         assert grad_init in (None, (None,))
-    assert_grads_match(reference, module)
+    assert_grads_equal(module, expected["params"])
 
 
 @pytest.mark.parametrize("kind", ALL)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 from rnn_helpers import CELLS
-from torch_helpers import assert_grads_match, copy_weights, to_torch
+from torch_helpers import assert_grads_equal, module_reference
 
 import nnbook
 from nnbook.gradcheck import check_module
@@ -94,36 +94,34 @@ def test_gradcheck_without_state(kind, rng):
 @pytest.mark.parametrize("kind", ALL)
 @pytest.mark.parametrize("with_state", [False, True])
 @pytest.mark.parametrize("bias", [True, False])
-def test_matches_torch(kind, with_state, bias, rng):
-    torch = pytest.importorskip("torch")
-    _, name, extra = CELLS[kind]
-    reference = getattr(torch.nn, name)(3, 5, bias, **extra).double()
+def test_matches_torch(kind, with_state, bias, rng, torch_reference):
     cell = _make(kind, 3, 5, bias, rng=1)
-    copy_weights(reference, cell)
     x = rng.standard_normal((4, 3))
     state = tuple(rng.standard_normal((4, 5)) for _ in range(2 if kind == "lstm" else 1))
     grads = tuple(rng.standard_normal((4, 5)) for _ in state)
-    xt = to_torch(x, requires_grad=True)
-    state_t = tuple(to_torch(s, requires_grad=True) for s in state)
     if kind == "lstm":
-        out = cell(x, state if with_state else None)
-        out_t = reference(xt, state_t if with_state else None)
+        state_arg = state if with_state else None
+        out = cell(x, state_arg)
         grad_x, grad_state = cell.backward(*grads)
     else:
-        out = (cell(x, state[0] if with_state else None),)
-        out_t = (reference(xt, state_t[0] if with_state else None),)
+        state_arg = state[0] if with_state else None
+        out = (cell(x, state_arg),)
         grad_x, grad_state = cell.backward(grads[0])
         grad_state = (grad_state,) if with_state else None
-    sum((o * to_torch(g)).sum() for o, g in zip(out_t, grads, strict=True)).backward()
-    for ours, theirs in zip(out, out_t, strict=True):
-        np.testing.assert_allclose(ours, theirs.detach().numpy(), atol=1e-12, rtol=1e-10)
-    np.testing.assert_allclose(grad_x, xt.grad.numpy(), atol=1e-10, rtol=1e-8)
+    # torch's output leaves are h' (or h', c'), each with its upstream gradient in the loss.
+    expected = module_reference(
+        torch_reference, cell, [x, state_arg], list(grads), chosen=range(len(grads))
+    )
+    t_grad_x, *t_grad_state = expected["inputs"]  # the gradients of x and of each state
+    for ours, theirs in zip(out, expected["output"], strict=True):
+        np.testing.assert_allclose(ours, theirs, atol=1e-12, rtol=1e-10)
+    np.testing.assert_allclose(grad_x, t_grad_x, atol=1e-10, rtol=1e-8)
     if with_state:
-        for ours, theirs in zip(grad_state, state_t, strict=True):
-            np.testing.assert_allclose(ours, theirs.grad.numpy(), atol=1e-10, rtol=1e-8)
+        for ours, theirs in zip(grad_state, t_grad_state, strict=True):
+            np.testing.assert_allclose(ours, theirs, atol=1e-10, rtol=1e-8)
     else:
         assert grad_state is None
-    assert_grads_match(reference, cell)
+    assert_grads_equal(cell, expected["params"])
 
 
 @pytest.mark.parametrize("kind", ALL)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 from dropout_helpers import Reseeded
-from torch_helpers import assert_grads_match, copy_weights, to_torch
+from torch_helpers import assert_grads_equal, module_reference, to_torch
 
 import nnbook
 from nnbook.gradcheck import check_module
@@ -107,7 +107,15 @@ def test_square_subsequent_mask():
 # -- encoder and decoder layers -----------------------------------------------------------------
 
 
-def test_layer_names_match_torch():
+def _torch_layer_keys(name, d_model, nhead, dim_feedforward, bias=True):
+    """The state_dict keys of torch.nn.<name> (an encoder or decoder layer), in order."""
+    import torch
+
+    layer = getattr(torch.nn, name)(d_model, nhead, dim_feedforward, batch_first=True, bias=bias)
+    return list(layer.state_dict())
+
+
+def test_layer_names_match_torch(torch_reference):
     enc = nnbook.TransformerEncoderLayer(D, H, FF, rng=0)
     dec = nnbook.TransformerDecoderLayer(D, H, FF, rng=0)
     assert [n for n, _ in enc.named_children()][:7] == [
@@ -120,12 +128,11 @@ def test_layer_names_match_torch():
         "dropout1",
     ]
     assert {"multihead_attn", "norm3", "dropout3"} <= {n for n, _ in dec.named_children()}
-    torch = pytest.importorskip("torch")
-    assert list(enc.state_dict()) == list(
-        torch.nn.TransformerEncoderLayer(D, H, FF, batch_first=True).state_dict()
+    assert list(enc.state_dict()) == torch_reference(
+        _torch_layer_keys, "TransformerEncoderLayer", D, H, FF
     )
-    assert list(dec.state_dict()) == list(
-        torch.nn.TransformerDecoderLayer(D, H, FF, batch_first=True).state_dict()
+    assert list(dec.state_dict()) == torch_reference(
+        _torch_layer_keys, "TransformerDecoderLayer", D, H, FF
     )
 
 
@@ -155,57 +162,37 @@ def test_decoder_layer_gradcheck(norm_first, masks, rng):
     _assert_small(errors)
 
 
-def _torch_masks(masks):
-    return {k: None if v is None else to_torch(v) for k, v in masks.items()}
-
-
 @pytest.mark.parametrize("activation", ["relu", "gelu"])
 @pytest.mark.parametrize("masks", [None, "all"])
 @pytest.mark.parametrize("norm_first", [False, True])
-def test_encoder_layer_matches_torch(norm_first, masks, activation, rng):
-    torch = pytest.importorskip("torch")
-    torch.manual_seed(0)
-    reference = torch.nn.TransformerEncoderLayer(
-        D, H, FF, dropout=0.0, activation=activation, batch_first=True, norm_first=norm_first
-    ).double()
+def test_encoder_layer_matches_torch(norm_first, masks, activation, rng, torch_reference):
     layer = nnbook.TransformerEncoderLayer(
         D, H, FF, dropout=0.0, activation=activation, norm_first=norm_first, rng=0
     )
     _randomise_norms(layer, rng)
-    reference.load_state_dict({k: torch.from_numpy(v) for k, v in layer.state_dict().items()})
-    copy_weights(reference, layer)
     m = _enc_masks(rng, masks)
     x, g = rng.standard_normal((N, T, D)), rng.standard_normal((N, T, D))
-    xt = to_torch(x, requires_grad=True)
-    yt = reference(xt, **_torch_masks(m))
-    yt.backward(to_torch(g))
-    np.testing.assert_allclose(layer(x, **m), yt.detach().numpy(), atol=1e-12)
-    np.testing.assert_allclose(layer.backward(g), xt.grad.numpy(), atol=1e-10)
-    assert_grads_match(reference, layer)
+    expected = module_reference(torch_reference, layer, [x], [g], **m)
+    np.testing.assert_allclose(layer(x, **m), expected["output"][0], atol=1e-12)
+    np.testing.assert_allclose(layer.backward(g), expected["inputs"][0], atol=1e-10)
+    assert_grads_equal(layer, expected["params"])
 
 
 @pytest.mark.filterwarnings("ignore:Support for mismatched key_padding_mask")
 @pytest.mark.parametrize("masks", [None, "all"])
 @pytest.mark.parametrize("norm_first", [False, True])
-def test_decoder_layer_matches_torch(norm_first, masks, rng):
-    torch = pytest.importorskip("torch")
-    reference = torch.nn.TransformerDecoderLayer(
-        D, H, FF, dropout=0.0, batch_first=True, norm_first=norm_first
-    ).double()
+def test_decoder_layer_matches_torch(norm_first, masks, rng, torch_reference):
     layer = nnbook.TransformerDecoderLayer(D, H, FF, dropout=0.0, norm_first=norm_first, rng=0)
     _randomise_norms(layer, rng)
-    reference.load_state_dict({k: torch.from_numpy(v) for k, v in layer.state_dict().items()})
     m = _dec_masks(rng, masks)
     tgt, memory = rng.standard_normal((N, T, D)), rng.standard_normal((N, S, D))
     g = rng.standard_normal((N, T, D))
-    tt, mt = to_torch(tgt, requires_grad=True), to_torch(memory, requires_grad=True)
-    yt = reference(tt, mt, **_torch_masks(m))
-    yt.backward(to_torch(g))
-    np.testing.assert_allclose(layer(tgt, memory, **m), yt.detach().numpy(), atol=1e-12)
+    expected = module_reference(torch_reference, layer, [tgt, memory], [g], **m)
+    np.testing.assert_allclose(layer(tgt, memory, **m), expected["output"][0], atol=1e-12)
     grad_tgt, grad_memory = layer.backward(g)
-    np.testing.assert_allclose(grad_tgt, tt.grad.numpy(), atol=1e-10)
-    np.testing.assert_allclose(grad_memory, mt.grad.numpy(), atol=1e-10)
-    assert_grads_match(reference, layer)
+    np.testing.assert_allclose(grad_tgt, expected["inputs"][0], atol=1e-10)
+    np.testing.assert_allclose(grad_memory, expected["inputs"][1], atol=1e-10)
+    assert_grads_equal(layer, expected["params"])
 
 
 def test_layers_keep_attention_weights(rng):
@@ -323,56 +310,89 @@ def test_stacks_gradcheck(norm_first, rng):
     _assert_small(dec_errors)
 
 
-@pytest.mark.parametrize("norm_first", [False, True])
-def test_stacks_match_torch(norm_first, rng):
-    torch = pytest.importorskip("torch")
-    torch.manual_seed(0)
-    t_enc = torch.nn.TransformerEncoder(
-        torch.nn.TransformerEncoderLayer(D, H, FF, 0.0, batch_first=True, norm_first=norm_first),
+def _torch_stacks(sizes, norm_first, enc_state, dec_state, src, tgt, src_pad, causal, g):
+    """A 2-layer encoder stack feeding a 2-layer decoder stack in torch, with the given weights.
+
+    ``sizes`` is (d_model, nhead, dim_feedforward); dropout is 0. Returns the decoder's output,
+    the gradients of src and tgt for the loss sum(g * output), and each stack's parameter
+    gradients by name.
+    """
+    import torch
+
+    nn = torch.nn
+    d_model, nhead, dim_ff = sizes
+    t_enc = nn.TransformerEncoder(
+        nn.TransformerEncoderLayer(
+            d_model, nhead, dim_ff, 0.0, batch_first=True, norm_first=norm_first
+        ),
         2,
-        norm=torch.nn.LayerNorm(D),
+        norm=nn.LayerNorm(d_model),
         enable_nested_tensor=False,
     ).double()
-    t_dec = torch.nn.TransformerDecoder(
-        torch.nn.TransformerDecoderLayer(D, H, FF, 0.0, batch_first=True, norm_first=norm_first),
+    t_dec = nn.TransformerDecoder(
+        nn.TransformerDecoderLayer(
+            d_model, nhead, dim_ff, 0.0, batch_first=True, norm_first=norm_first
+        ),
         2,
-        norm=torch.nn.LayerNorm(D),
+        norm=nn.LayerNorm(d_model),
     ).double()
-    with torch.no_grad():  # make the layers differ (torch's copies start equal)
-        for p in list(t_enc.parameters()) + list(t_dec.parameters()):
-            p.add_(0.1 * torch.randn_like(p))
-    enc = nnbook.TransformerEncoder(
-        nnbook.TransformerEncoderLayer(D, H, FF, 0.0, norm_first=norm_first),
-        2,
-        norm=nnbook.LayerNorm(D),
-    )
-    dec = nnbook.TransformerDecoder(
-        nnbook.TransformerDecoderLayer(D, H, FF, 0.0, norm_first=norm_first),
-        2,
-        norm=nnbook.LayerNorm(D),
-    )
-    copy_weights(t_enc, enc)
-    copy_weights(t_dec, dec)
-    src, tgt = rng.standard_normal((N, S, D)), rng.standard_normal((N, T, D))
-    src_pad = np.zeros((N, S), bool)
-    src_pad[1, -1] = True
-    causal = nnbook.generate_square_subsequent_mask(T)
+    t_enc.load_state_dict({k: to_torch(v) for k, v in enc_state.items()})
+    t_dec.load_state_dict({k: to_torch(v) for k, v in dec_state.items()})
     st, tt = to_torch(src, requires_grad=True), to_torch(tgt, requires_grad=True)
     memory_t = t_enc(st, src_key_padding_mask=to_torch(src_pad))
     out_t = t_dec(
         tt, memory_t, tgt_mask=to_torch(causal), memory_key_padding_mask=to_torch(src_pad)
     )
-    g = rng.standard_normal(out_t.shape)
     out_t.backward(to_torch(g))
+    return {
+        "output": out_t.detach().numpy(),
+        "grad_src": st.grad.numpy(),
+        "grad_tgt": tt.grad.numpy(),
+        "encoder": {name: p.grad.numpy() for name, p in t_enc.named_parameters()},
+        "decoder": {name: p.grad.numpy() for name, p in t_dec.named_parameters()},
+    }
+
+
+@pytest.mark.parametrize("norm_first", [False, True])
+def test_stacks_match_torch(norm_first, rng, torch_reference):
+    enc = nnbook.TransformerEncoder(
+        nnbook.TransformerEncoderLayer(D, H, FF, 0.0, norm_first=norm_first, rng=0),
+        2,
+        norm=nnbook.LayerNorm(D),
+    )
+    dec = nnbook.TransformerDecoder(
+        nnbook.TransformerDecoderLayer(D, H, FF, 0.0, norm_first=norm_first, rng=1),
+        2,
+        norm=nnbook.LayerNorm(D),
+    )
+    for p in enc.parameters() + dec.parameters():  # make the layers differ (copies start equal)
+        p.data += 0.1 * rng.standard_normal(p.shape)
+    src, tgt = rng.standard_normal((N, S, D)), rng.standard_normal((N, T, D))
+    src_pad = np.zeros((N, S), bool)
+    src_pad[1, -1] = True
+    causal = nnbook.generate_square_subsequent_mask(T)
+    g = rng.standard_normal((N, T, D))
+    expected = torch_reference(
+        _torch_stacks,
+        (D, H, FF),
+        norm_first,
+        enc.state_dict(),
+        dec.state_dict(),
+        src,
+        tgt,
+        src_pad,
+        causal,
+        g,
+    )
     memory = enc(src, src_key_padding_mask=src_pad)
     out = dec(tgt, memory, tgt_mask=causal, memory_key_padding_mask=src_pad)
-    np.testing.assert_allclose(out, out_t.detach().numpy(), atol=1e-12)
+    np.testing.assert_allclose(out, expected["output"], atol=1e-12)
     grad_tgt, grad_memory = dec.backward(g)
     grad_src = enc.backward(grad_memory)
-    np.testing.assert_allclose(grad_tgt, tt.grad.numpy(), atol=1e-10)
-    np.testing.assert_allclose(grad_src, st.grad.numpy(), atol=1e-10)
-    assert_grads_match(t_enc, enc)
-    assert_grads_match(t_dec, dec)
+    np.testing.assert_allclose(grad_tgt, expected["grad_tgt"], atol=1e-10)
+    np.testing.assert_allclose(grad_src, expected["grad_src"], atol=1e-10)
+    assert_grads_equal(enc, expected["encoder"])
+    assert_grads_equal(dec, expected["decoder"])
 
 
 def _randomise_all(module, rng):
@@ -397,7 +417,7 @@ def _inputs(kind, rng):
 
 @pytest.mark.parametrize("kind", ["encoder", "decoder"])
 @pytest.mark.parametrize("norm_first", [False, True])
-def test_layers_without_bias(kind, norm_first, rng):
+def test_layers_without_bias(kind, norm_first, rng, torch_reference):
     layer = _layer_pair(kind, norm_first, dropout=0.0, bias=False)
     _randomise_all(layer, rng)
     assert not any(name.endswith("bias") for name in layer.state_dict())
@@ -405,24 +425,17 @@ def test_layers_without_bias(kind, norm_first, rng):
     errors = check_module(layer, *inputs, rng=1)
     assert errors.keys() == {f"input{i}" for i in range(len(inputs))} | set(layer.state_dict())
     _assert_small(errors)
-    torch = pytest.importorskip("torch")
-    cls = getattr(torch.nn, type(layer).__name__)
-    reference = cls(D, H, FF, dropout=0.0, batch_first=True, norm_first=norm_first, bias=False)
-    reference = reference.double()
-    assert list(reference.state_dict()) == list(layer.state_dict())
-    reference.load_state_dict({k: torch.from_numpy(v) for k, v in layer.state_dict().items()})
+    keys = torch_reference(_torch_layer_keys, type(layer).__name__, D, H, FF, bias=False)
+    assert keys == list(layer.state_dict())
     g = rng.standard_normal((N, T, D))
     layer.zero_grad()  # the gradient check accumulated into .grad
-    tensors = [to_torch(x, requires_grad=True) for x in inputs]
-    reference(*tensors).backward(to_torch(g))
-    np.testing.assert_allclose(
-        layer(*inputs), reference(*tensors).detach().numpy(), rtol=0, atol=1e-12
-    )
+    expected = module_reference(torch_reference, layer, inputs, [g])
+    np.testing.assert_allclose(layer(*inputs), expected["output"][0], rtol=0, atol=1e-12)
     grads = layer.backward(g)
     grads = grads if isinstance(grads, tuple) else (grads,)
-    for mine, tensor in zip(grads, tensors, strict=True):
-        np.testing.assert_allclose(mine, tensor.grad.numpy(), rtol=0, atol=1e-10)
-    assert_grads_match(reference, layer)
+    for mine, theirs in zip(grads, expected["inputs"], strict=True):
+        np.testing.assert_allclose(mine, theirs, rtol=0, atol=1e-10)
+    assert_grads_equal(layer, expected["params"])
 
 
 @pytest.mark.parametrize("kind", ["encoder", "decoder"])
@@ -442,25 +455,18 @@ def test_layers_in_training_mode_gradcheck(kind, norm_first, rng):
 
 
 @pytest.mark.parametrize("norm_first", [False, True])
-def test_decoder_layer_gelu_and_eps_match_torch(norm_first, rng):
-    torch = pytest.importorskip("torch")
+def test_decoder_layer_gelu_and_eps_match_torch(norm_first, rng, torch_reference):
     options = {"activation": "gelu", "layer_norm_eps": 0.1, "dropout": 0.0}
     layer = nnbook.TransformerDecoderLayer(D, H, FF, norm_first=norm_first, rng=0, **options)
     _randomise_all(layer, rng)
-    reference = torch.nn.TransformerDecoderLayer(
-        D, H, FF, batch_first=True, norm_first=norm_first, **options
-    ).double()
-    reference.load_state_dict({k: torch.from_numpy(v) for k, v in layer.state_dict().items()})
     tgt, memory = rng.standard_normal((N, T, D)), rng.standard_normal((N, S, D))
     g = rng.standard_normal((N, T, D))
-    tt, mt = to_torch(tgt, requires_grad=True), to_torch(memory, requires_grad=True)
-    yt = reference(tt, mt)
-    yt.backward(to_torch(g))
-    np.testing.assert_allclose(layer(tgt, memory), yt.detach().numpy(), rtol=0, atol=1e-12)
+    expected = module_reference(torch_reference, layer, [tgt, memory], [g])
+    np.testing.assert_allclose(layer(tgt, memory), expected["output"][0], rtol=0, atol=1e-12)
     grad_tgt, grad_memory = layer.backward(g)
-    np.testing.assert_allclose(grad_tgt, tt.grad.numpy(), rtol=0, atol=1e-10)
-    np.testing.assert_allclose(grad_memory, mt.grad.numpy(), rtol=0, atol=1e-10)
-    assert_grads_match(reference, layer)
+    np.testing.assert_allclose(grad_tgt, expected["inputs"][0], rtol=0, atol=1e-10)
+    np.testing.assert_allclose(grad_memory, expected["inputs"][1], rtol=0, atol=1e-10)
+    assert_grads_equal(layer, expected["params"])
     # eps = 0.1 is large enough to matter: the default would give another output.
     layer_default = nnbook.TransformerDecoderLayer(
         D, H, FF, activation="gelu", dropout=0.0, norm_first=norm_first, rng=0

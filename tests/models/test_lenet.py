@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from torch_helpers import assert_grads_match, copy_weights, to_torch
+from torch_helpers import assert_grads_equal, to_torch
 
 import nnbook
 from nnbook.gradcheck import numerical_gradient, relative_error
@@ -10,7 +10,10 @@ from nnbook.gradcheck import numerical_gradient, relative_error
 VARIANTS = [("tanh", "avg"), ("relu", "max")]
 
 
-def _torch_lenet(torch, activation, pooling, num_classes=10):
+def _torch_lenet(activation, pooling, num_classes=10):
+    """LeNet-5 written out in torch.nn, layer by layer (call inside a torch function only)."""
+    import torch
+
     act = {"tanh": torch.nn.Tanh, "relu": torch.nn.ReLU}[activation]
     pool = {"avg": torch.nn.AvgPool2d, "max": torch.nn.MaxPool2d}[pooling]
     nn = torch.nn
@@ -28,6 +31,26 @@ def _torch_lenet(torch, activation, pooling, num_classes=10):
         act(),
         nn.Linear(84, num_classes),
     ).double()
+
+
+def _torch_lenet_keys(activation, pooling):
+    """The state_dict keys of the torch LeNet-5, in order."""
+    return list(_torch_lenet(activation, pooling).state_dict())
+
+
+def _torch_lenet_results(activation, pooling, state, x, g):
+    """The torch LeNet-5 with weights ``state``: its output, and the gradients of the input
+    and of every parameter for the loss sum(g * output)."""
+    reference = _torch_lenet(activation, pooling)
+    reference.load_state_dict({k: to_torch(v) for k, v in state.items()})
+    xt = to_torch(x, requires_grad=True)
+    yt = reference(xt)
+    yt.backward(to_torch(g))
+    return {
+        "output": yt.detach().numpy(),
+        "input": xt.grad.numpy(),
+        "params": {name: p.grad.numpy() for name, p in reference.named_parameters()},
+    }
 
 
 def test_feature_map_sizes_and_parameter_count(rng):
@@ -53,21 +76,15 @@ def test_default_is_the_classic_tanh_average_pool_network():
 
 
 @pytest.mark.parametrize(("activation", "pooling"), VARIANTS)
-def test_matches_torch_sequential(activation, pooling, rng):
-    torch = pytest.importorskip("torch")
-    torch.manual_seed(0)
-    reference = _torch_lenet(torch, activation, pooling)
+def test_matches_torch_sequential(activation, pooling, rng, torch_reference):
     model = nnbook.LeNet5(activation=activation, pooling=pooling, rng=1)
-    assert list(model.state_dict()) == list(reference.state_dict())
-    copy_weights(reference, model)
+    assert list(model.state_dict()) == torch_reference(_torch_lenet_keys, activation, pooling)
     x = rng.standard_normal((3, 1, 32, 32))
-    xt = to_torch(x, requires_grad=True)
-    yt = reference(xt)
     g = rng.standard_normal((3, 10))
-    yt.backward(to_torch(g))
-    np.testing.assert_allclose(model(x), yt.detach().numpy(), rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(model.backward(g), xt.grad.numpy(), rtol=1e-10, atol=1e-12)
-    assert_grads_match(reference, model)
+    expected = torch_reference(_torch_lenet_results, activation, pooling, model.state_dict(), x, g)
+    np.testing.assert_allclose(model(x), expected["output"], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(model.backward(g), expected["input"], rtol=1e-10, atol=1e-12)
+    assert_grads_equal(model, expected["params"])
 
 
 def test_input_gradient_matches_finite_differences(rng):
