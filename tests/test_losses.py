@@ -1,6 +1,8 @@
 """MSELoss, BCEWithLogitsLoss, CrossEntropyLoss: values and gradients against finite
 differences and torch, stability for huge logits, and error messages."""
 
+import warnings
+
 import numpy as np
 import pytest
 from torch_helpers import to_torch
@@ -132,6 +134,17 @@ def test_known_values():
     # A confident wrong answer costs about the logit itself, not inf.
     assert nnbook.BCEWithLogitsLoss()(np.array([1e4]), np.array([0.0])) == pytest.approx(1e4)
     assert nnbook.CrossEntropyLoss()(np.array([[1e4, -1e4]]), np.array([1])) == pytest.approx(2e4)
+
+
+@pytest.mark.parametrize("cls", [nnbook.MSELoss, nnbook.BCEWithLogitsLoss])
+def test_an_empty_input_gives_nan_and_no_warning_as_torch(cls):
+    """Regression: an empty input divided by zero (MSE) or warned "Mean of empty slice"."""
+    loss = cls()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        value = loss(np.zeros((0, 3)), np.zeros((0, 3)))
+    assert np.isnan(value)
+    assert loss.backward().shape == (0, 3)
 
 
 def test_cross_entropy_accepts_a_python_int_target_for_one_sample():

@@ -48,6 +48,23 @@ def check_array(owner, x, *, name="input", dtype=None, ndim=None) -> np.ndarray:
     return x
 
 
+def check_token_batches(owner, src_ids, tgt_ids) -> None:
+    """Check a sequence-to-sequence model's inputs: integer arrays (N, S) and (N, T)."""
+    for name, ids in (("src_ids", src_ids), ("tgt_ids_in", tgt_ids)):
+        if not isinstance(ids, np.ndarray) or not np.issubdtype(ids.dtype, np.integer):
+            what = ids.dtype if isinstance(ids, np.ndarray) else type(ids).__name__
+            raise TypeError(f"{_name(owner)}: expected {name} as an integer ndarray, got {what}")
+        if ids.ndim != 2:
+            raise ValueError(
+                f"{_name(owner)}: expected {name} of shape (N, length), got shape {ids.shape}"
+            )
+    if src_ids.shape[0] != tgt_ids.shape[0]:
+        raise ValueError(
+            f"{_name(owner)}: src_ids and tgt_ids_in hold different numbers of sequences, "
+            f"{src_ids.shape[0]} and {tgt_ids.shape[0]}"
+        )
+
+
 def check_grad(owner, grad, shape, dtype, *, name="grad_output") -> np.ndarray:
     """Return ``grad``, the upstream gradient of a backward pass, if it has the forward output's
     ``shape`` and ``dtype``; else raise ``TypeError`` or ``ValueError`` naming both."""

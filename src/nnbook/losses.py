@@ -71,6 +71,9 @@ class MSELoss(_Loss):
         check_array(self, input)
         self._check_target(input, target)
         diff = input - target
+        if diff.size == 0:  # nothing to average: NaN, as torch, and an empty gradient
+            self._cache = diff
+            return float("nan")
         self._cache = (2.0 / diff.size) * diff  # the gradient, ready for backward
         return float(np.mean(diff * diff))
 
@@ -103,6 +106,9 @@ class BCEWithLogitsLoss(_Loss):
     def forward(self, input: np.ndarray, target: np.ndarray) -> float:
         check_array(self, input)
         self._check_target(input, target)
+        if input.size == 0:  # nothing to average: NaN, as torch, and an empty gradient
+            self._cache = input - target
+            return float("nan")
         losses = np.maximum(input, 0) - input * target + np.log1p(np.exp(-np.abs(input)))
         self._cache = (sigmoid(input) - target) / input.size
         return float(np.mean(losses))

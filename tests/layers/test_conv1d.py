@@ -115,6 +115,14 @@ def test_matches_torch_float32(kernel, stride, padding, dilation, rng, torch_ref
     assert_grads_equal(layer, expected["params"], atol=1e-5, rtol=1e-5)
 
 
+def test_an_empty_batch():
+    """Regression: a batch of 0 samples divided by zero in the backward pass."""
+    layer = nnbook.Conv1d(2, 3, 3, padding=1, rng=0)
+    assert layer(np.zeros((0, 2, 5))).shape == (0, 3, 5)
+    assert layer.backward(np.zeros((0, 3, 5))).shape == (0, 2, 5)
+    assert not layer.weight.grad.any() and not layer.bias.grad.any()
+
+
 @pytest.mark.parametrize("bias", [True, False])
 @pytest.mark.parametrize(("kernel", "stride", "padding", "dilation"), CONFIGS)
 def test_vectorised_equals_the_definition(kernel, stride, padding, dilation, bias, rng):

@@ -40,6 +40,18 @@ def test_repeated_index_collects_the_sum_of_its_gradients():
     np.testing.assert_array_equal(emb.weight.grad, [[0, 0], [3, 3], [0, 0], [1, 1]])
 
 
+def test_second_backward_adds_exactly_the_same_gradient(rng):
+    """Regression: scattering straight into .grad made the second step round differently."""
+    emb = nnbook.Embedding(7, 4, rng=0)
+    indices, grad = rng.integers(0, 7, (2, 5)), rng.standard_normal((2, 5, 4))
+    emb(indices)
+    emb.backward(grad)
+    once = emb.weight.grad.copy()
+    emb(indices)
+    emb.backward(grad)
+    np.testing.assert_array_equal(emb.weight.grad, 2 * once)
+
+
 def _torch_padding_idx(num_embeddings, embedding_dim, padding_idx):
     """torch.nn.Embedding's padding_idx after it resolves a negative one."""
     import torch

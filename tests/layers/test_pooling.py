@@ -225,3 +225,10 @@ def test_flatten_float32_and_errors(rng):
         TypeError, match="Flatten: expected grad_output of dtype float32, got float64"
     ):
         flatten.backward(np.ones((2, 12)))
+
+
+def test_flatten_an_empty_batch():
+    """Regression: NumPy cannot infer a reshape's -1 for a batch of 0 samples."""
+    flatten = nnbook.Flatten()
+    assert flatten(np.zeros((0, 3, 2, 2))).shape == (0, 12)
+    assert flatten.backward(np.zeros((0, 12))).shape == (0, 3, 2, 2)

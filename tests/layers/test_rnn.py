@@ -184,6 +184,18 @@ def test_gradients_accumulate_over_backward_calls(kind, rng):
         np.testing.assert_allclose(p.grad, 2 * once[name], rtol=1e-12, err_msg=name)
 
 
+@pytest.mark.parametrize("kind", KINDS)
+def test_an_empty_batch_gives_empty_outputs_as_torch(kind):
+    """Regression: a batch of 0 sequences was refused; torch returns empty outputs."""
+    module = make(kind, 3, 4, num_layers=2)
+    output, final = module(np.zeros((0, 5, 3)))
+    assert output.shape == (0, 5, 4)
+    for state in final if kind == "lstm" else (final,):
+        assert state.shape == (2, 0, 4)
+    assert module.backward(np.zeros((0, 5, 4))).shape == (0, 5, 3)
+    assert not any(p.grad.any() for p in module.parameters())
+
+
 @pytest.mark.parametrize("kind", ALL)
 def test_sequence_module_equals_a_loop_over_cells(kind, rng):
     """The fast module computes exactly what one cell per step computes (forward and BPTT)."""

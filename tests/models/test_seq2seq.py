@@ -204,6 +204,48 @@ def test_bahdanau_attention_errors(rng):
         attn(rng.standard_normal((2, 3)), rng.standard_normal((2, 6, 4)), np.zeros((2, 5), bool))
 
 
+def test_bahdanau_attention_checks_its_gradient(rng):
+    """Regression: a gradient of the wrong shape failed deep inside NumPy's broadcasting."""
+    attn = BahdanauAttention(3, 4, 5)
+    attn(rng.standard_normal((2, 3)), rng.standard_normal((2, 6, 4)))
+    message = r"BahdanauAttention: expected grad_context of shape \(2, 4\) \(the output's\)"
+    with pytest.raises(ValueError, match=message):
+        attn.backward(np.ones((3, 4)))
+    with pytest.raises(TypeError, match="BahdanauAttention: expected grad_context of dtype"):
+        attn.backward(np.ones((2, 4), dtype=np.float32))
+
+
+@pytest.mark.parametrize("model", ["rnn", "transformer"])
+def test_token_inputs_are_checked(model, rng):
+    """Regression: 1-D token ids failed with NumPy's unpacking error, not one naming the model."""
+    if model == "rnn":
+        net = Seq2SeqRNN(5, 5, 3, 4, 3, rng=0)
+    else:
+        net = Seq2SeqTransformer(5, 5, d_model=4, nhead=2, dim_feedforward=8, max_len=8, rng=0)
+    name = type(net).__name__
+    with pytest.raises(ValueError, match=rf"{name}: expected src_ids of shape \(N, length\)"):
+        net(np.ones(3, int), np.ones((1, 2), int))
+    with pytest.raises(TypeError, match=rf"{name}: expected tgt_ids_in as an integer ndarray"):
+        net(np.ones((1, 3), int), np.ones((1, 2)))
+    with pytest.raises(ValueError, match=rf"{name}: src_ids and tgt_ids_in hold different"):
+        net(np.ones((2, 3), int), np.ones((1, 2), int))
+
+
+def test_rnn_second_backward_adds_exactly_the_same_gradient(rng):
+    """Regression: the cells added their gradients into .grad step by step, so a second
+    backward without zero_grad rounded differently from the first."""
+    model = Seq2SeqRNN(7, 7, 4, 5, 6, rng=0)
+    src, tgt = rng.integers(0, 7, (2, 4)), rng.integers(0, 7, (2, 5))
+    grad = rng.standard_normal((2, 5, 7))
+    model(src, tgt)
+    model.backward(grad)
+    once = {name: p.grad.copy() for name, p in model.named_parameters()}
+    model(src, tgt)
+    model.backward(grad)
+    for name, p in model.named_parameters():
+        np.testing.assert_array_equal(p.grad, 2 * once[name], err_msg=name)
+
+
 def test_rnn_shapes_gradcheck_and_attention_weights(rng):
     model = Seq2SeqRNN(6, 7, embed_dim=3, hidden_size=4, attention_dim=3, rng=0)
     # The query enters every score through the same W_q q, which the softmax cancels except

@@ -101,7 +101,12 @@ class Embedding(Module):
         if self.padding_idx is not None:
             keep = flat != self.padding_idx
             flat, grad = flat[keep], grad[keep]
-        np.add.at(self.weight.grad, flat, grad)
+        # Sum each row's uses first and add the total to .grad once: a second backward then adds
+        # exactly the same array again (np.add.at straight into .grad would round differently).
+        rows, where = np.unique(flat, return_inverse=True)
+        total = np.zeros((rows.size, self.embedding_dim), dtype=grad.dtype)
+        np.add.at(total, where, grad)
+        self.weight.grad[rows] += total
         return None
 
     def extra_repr(self) -> str:

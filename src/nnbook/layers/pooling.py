@@ -230,7 +230,9 @@ class Flatten(Module):
                 f"Flatten: start_dim={self.start_dim} comes after "
                 f"end_dim={self.end_dim} for an input of shape {x.shape}"
             )
-        out = x.reshape(x.shape[:start] + (-1,) + x.shape[end + 1 :])
+        # The flattened size is computed, not -1: NumPy cannot infer it for a batch of 0.
+        flat = int(np.prod(x.shape[start : end + 1]))
+        out = x.reshape(x.shape[:start] + (flat,) + x.shape[end + 1 :])
         self._x_shape, self._out_shape, self._dtype = x.shape, out.shape, x.dtype
         return out
 

@@ -97,10 +97,9 @@ class _RNNBase(Module):
     def _check_input(self, x):
         check_array(self, x, dtype=self.weight_ih_l0.dtype, ndim=3)
         check_last_dim(self, x, self.input_size)
-        if x.shape[0] == 0 or x.shape[1] == 0:
+        if x.shape[1] == 0:  # torch refuses it too; an empty batch (N = 0) is fine
             raise ValueError(
-                f"{type(self).__name__}: expected input (N, T, D) with N >= 1 and T >= 1, "
-                f"got shape {x.shape}"
+                f"{type(self).__name__}: expected input (N, T, D) with T >= 1, got shape {x.shape}"
             )
 
     def _check_state(self, h, shape, name):
@@ -169,16 +168,17 @@ class _RNNBase(Module):
         hidden-side pre-activations (equal except for the GRU's n gate).
         """
         w_ih, w_hh, b_ih, b_hh = self._params(layer)
-        T, N = inp.shape[:2]
-        dx2 = d_pre_x.reshape(T * N, -1)  # (T*N, G*H)
-        dh2 = d_pre_h.reshape(T * N, -1)
-        w_ih.grad += dx2.T @ inp.reshape(T * N, -1)  # (G*H, D)
-        w_hh.grad += dh2.T @ hs[:-1].reshape(T * N, -1)  # (G*H, H): h_{t-1} feeds step t
+        T, N, D = inp.shape
+        GH, H = w_ih.shape[0], self.hidden_size  # sizes written out: T*N may be 0 (empty batch)
+        dx2 = d_pre_x.reshape(T * N, GH)  # (T*N, G*H)
+        dh2 = d_pre_h.reshape(T * N, GH)
+        w_ih.grad += dx2.T @ inp.reshape(T * N, D)  # (G*H, D)
+        w_hh.grad += dh2.T @ hs[:-1].reshape(T * N, H)  # (G*H, H): h_{t-1} feeds step t
         if b_ih is not None:
             db = dx2.sum(axis=0)  # (G*H,)
             b_ih.grad += db
             b_hh.grad += db if d_pre_h is d_pre_x else dh2.sum(axis=0)
-        return (dx2 @ w_ih.data).reshape(T, N, -1)  # (T, N, D)
+        return (dx2 @ w_ih.data).reshape(T, N, D)  # (T, N, D)
 
     def extra_repr(self) -> str:
         return (

@@ -7,7 +7,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_array, check_dtype, check_positive_int
+from .._validation import (
+    check_array,
+    check_dtype,
+    check_grad,
+    check_positive_int,
+    check_token_batches,
+)
 from ..functional.attention import _softmax_
 from ..init import make_rng, uniform
 from ..layers.embedding import Embedding
@@ -108,7 +114,11 @@ class BahdanauAttention(Module):
             raise RuntimeError(
                 "BahdanauAttention.backward called before forward (or more often than forward)"
             )
-        query, keys, hidden, weights = self._caches.pop()
+        query, keys, hidden, weights = self._caches[-1]
+        check_grad(
+            self, grad_context, (keys.shape[0], self.key_dim), keys.dtype, name="grad_context"
+        )
+        self._caches.pop()
         grad_weights = (keys @ grad_context[:, :, None])[..., 0]  # (N, S)
         grad_keys = weights[:, :, None] * grad_context[:, None, :]  # (N, S, key_dim)
         grad_scores = weights * (
@@ -248,6 +258,7 @@ class Seq2SeqRNN(Module):
     def forward(self, src_ids, tgt_ids_in, src_key_padding_mask=None):
         """Teacher-forced logits (N, T, tgt_vocab); the mask hides source positions from the
         attention (source padding is hidden anyway when ``padding_idx`` is set)."""
+        check_token_batches(self, src_ids, tgt_ids_in)
         self.attention.reset()
         keys, enc_caches, pad = self._encode(src_ids)  # (N, S, H)
         mask = self._key_mask(pad, src_key_padding_mask)
@@ -265,7 +276,19 @@ class Seq2SeqRNN(Module):
 
     def backward(self, grad_logits):
         """Backpropagation through time; adds every parameter's gradient and returns None."""
-        keys_shape, y_shape, enc_caches, dec_caches, pad = self._require_cache(self._cache)
+        cache = self._require_cache(self._cache)
+        # The cells and the attention add their gradients step by step. Summed from zero and
+        # added to .grad once, a second backward adds exactly what the first one did.
+        earlier = [(p, p.grad.copy()) for p in self.parameters()]
+        self.zero_grad()
+        try:
+            self._backward_through_time(grad_logits, *cache)
+        finally:
+            for p, grad in earlier:
+                p.grad += grad
+        return None
+
+    def _backward_through_time(self, grad_logits, keys_shape, y_shape, enc_caches, dec_caches, pad):
         H, E = self.hidden_size, self.embed_dim
         grad_features = self.generator.backward(grad_logits)  # (N, T, 2H)
         grad_keys = np.zeros(keys_shape, dtype=grad_features.dtype)  # (N, S, H)
@@ -295,7 +318,6 @@ class Seq2SeqRNN(Module):
             )
             grad_h += np.where(skip, grad, 0.0)
         self.src_emb.backward(grad_x)
-        return None
 
     def greedy_decode(self, src_ids, bos, eos, max_len, src_key_padding_mask=None):
         """Generate (N, L <= max_len) token ids starting with ``bos``, most likely token first.

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_dtype, check_positive_int
+from .._validation import check_dtype, check_positive_int, check_token_batches
 from ..init import make_rng
 from ..layers.embedding import Embedding
 from ..layers.linear import Linear
@@ -144,6 +144,7 @@ class Seq2SeqTransformer(Module):
         The padding masks are (N, S) and (N, T) bool, True at padding; the source mask also
         hides padded source positions from the decoder's cross-attention.
         """
+        check_token_batches(self, src_ids, tgt_ids_in)
         memory = self.encode(src_ids, src_key_padding_mask)
         logits = self.decode(tgt_ids_in, memory, tgt_key_padding_mask, src_key_padding_mask)
         self._done_forward = True
