@@ -58,3 +58,26 @@ def test_publishing_files(site):
     pages = {page.name for page in site.glob("*.html")}
     assert "preface.html" in listed and pages <= listed, sorted(pages - listed)
     assert '<meta property="og:title"' in (site / "preface.html").read_text(encoding="utf-8")
+
+
+def test_every_verified_box_compares_with_pytorch(site):
+    """Every box names the PyTorch version compared with; none lacks a recorded result."""
+    boxes = []
+    for page in sorted(site.glob("*.html")):
+        text = page.read_text(encoding="utf-8")
+        boxes += [
+            (page.name, box)
+            for box in re.findall(r'<div class="admonition (?:verified|warning)">(.*?)</div>', text)
+            if "Gradient check (float64" in box
+        ]
+    assert len(boxes) >= 20, boxes
+    for name, box in boxes:
+        assert "Verified:" in box, (name, box)
+        assert "Not compared with PyTorch" not in box, (name, box)
+        # "recorded result" without PyTorch; "run now, equal to the recorded result" with it.
+        assert re.search(
+            r"PyTorch \d+\.\d+\.\d+ \((run now, equal to the )?recorded result\)", box
+        ), (
+            name,
+            box,
+        )
