@@ -4,7 +4,7 @@ An optimiser holds the list of parameters it updates. Each ``step()`` reads ever
 ``Parameter.grad`` and changes ``Parameter.data`` in place; ``zero_grad()`` clears the gradients,
 which backward passes accumulate (``+=``) rather than overwrite.
 
-See the chapter :doc:`/backpropagation`.
+See the chapter :doc:`/feedforward`.
 """
 
 from __future__ import annotations
@@ -99,7 +99,7 @@ class SGD(Optimizer):
     PyTorch's form (no dampening): the buffer starts at the first gradient, not at zero, and the
     learning rate multiplies the buffer rather than entering it.
 
-    See the chapter :doc:`/backpropagation`.
+    See the chapter :doc:`/feedforward`.
     """
 
     def __init__(self, params, lr, momentum=0.0, weight_decay=0.0, *, nesterov=False) -> None:
@@ -158,7 +158,7 @@ class Adam(Optimizer):
     This is exactly how PyTorch arranges the arithmetic (the :math:`\\epsilon` is added after
     the correction of :math:`v`).
 
-    See the chapter :doc:`/backpropagation`.
+    See the chapter :doc:`/feedforward`.
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0) -> None:

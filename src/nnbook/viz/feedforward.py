@@ -1,4 +1,5 @@
-"""Figures for the chapter on feed-forward networks: diagrams, decision regions, gradient norms.
+"""Figures for the chapter on feed-forward networks: diagrams, decision regions, gradient descent
+and the optimisers' loss curves, gradient norms.
 
 Every function draws with matplotlib and returns the figure; the caller shows it. Colours come
 from the Okabe-Ito palette, which stays distinguishable under the common colour-vision
@@ -300,5 +301,76 @@ def fig_permuted_digits(images, permutation, labels, *, side: int = 8):
     hide_ticks(*axes.ravel())
     axes[0, 0].set_ylabel("original", fontsize=10)
     axes[1, 0].set_ylabel("shuffled", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def gradient_descent_1d(grad: Callable[[float], float], theta0: float, lr: float, steps: int):
+    """The iterates :math:`\\theta_0, \\dots, \\theta_{steps}` of
+    :math:`\\theta \\leftarrow \\theta - \\eta\\, L'(\\theta)` for a function of one variable.
+
+    ``grad`` is :math:`L'`; returns an array of ``steps + 1`` floats.
+    """
+    thetas = [float(theta0)]
+    for _ in range(steps):
+        thetas.append(thetas[-1] - lr * grad(thetas[-1]))
+    return np.array(thetas)
+
+
+def fig_learning_rates(
+    lrs: Sequence[float] = (0.05, 0.3, 1.05),
+    notes: Sequence[str] = ("too small: slow", "moderate: fast", "too large: diverges"),
+    *,
+    theta0=1.6,
+    steps=8,
+):
+    """Gradient descent on :math:`L(\\theta) = \\theta^2` with one learning rate per panel.
+
+    Each step multiplies :math:`\\theta` by :math:`1 - 2\\eta`: a small :math:`\\eta` crawls, a
+    moderate one converges fast, and :math:`\\eta > 1` overshoots further every step.
+    ``notes`` (one per panel) are added to the panel titles.
+    """
+    fig, axes = plt.subplots(1, len(lrs), figsize=(3.2 * len(lrs), 3.2), sharey=True)
+    axes = np.atleast_1d(axes)
+    grid = np.linspace(-2.6, 2.6, 201)
+    for ax, lr, note in zip(axes, lrs, notes, strict=True):
+        thetas = gradient_descent_1d(lambda th: 2 * th, theta0, lr, steps)
+        ax.plot(grid, grid**2, color=GREY, lw=1.4)
+        shown = np.abs(thetas) <= 2.6  # a diverging run leaves the plot: draw what fits
+        pts = thetas[shown]
+        for a, b in zip(pts[:-1], pts[1:], strict=True):
+            arrow(ax, (a, a**2), (b, b**2), colour=VERMILION, width=1.2, head=9, shrink=3)
+        ax.scatter(pts, pts**2, s=22, color=VERMILION, zorder=3)
+        ax.scatter(pts[:1], pts[:1] ** 2, s=60, color=BLUE, zorder=4, label="start")
+        ax.set_title(f"$\\eta = {lr:g}$ ({note})" if note else f"$\\eta = {lr:g}$", fontsize=11)
+        ax.set_xlabel(r"parameter $\theta$")
+        ax.set_xlim(-2.6, 2.6)
+        ax.set_ylim(-0.3, 7.0)
+        ax.grid(True, alpha=0.3)
+    axes[0].set_ylabel(r"loss $L(\theta) = \theta^2$")
+    axes[0].legend(loc="upper center", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def fig_optimiser_losses(losses: dict[str, Sequence[float]], *, threshold: float | None = None):
+    """Training-loss curves (log scale) of the same model under several optimisers.
+
+    ``losses`` maps a label to the loss before each step. ``threshold``, if given, is drawn as a
+    dotted horizontal line.
+    """
+    fig, ax = plt.subplots(figsize=(6.6, 3.7))
+    styles = [(GREY, "-"), (BLUE, "--"), (VERMILION, "-."), (GREEN, ":")]
+    for (name, values), (colour, ls) in zip(losses.items(), styles, strict=False):
+        steps = np.arange(len(values))
+        ax.semilogy(steps, values, color=colour, ls=ls, lw=2.2, label=name)
+    if threshold is not None:
+        ax.axhline(threshold, color="black", lw=0.8, ls=":")
+        last = max(len(v) for v in losses.values()) - 1
+        ax.text(last, threshold * 0.9, f"loss {threshold:g}", fontsize=9, ha="right", va="top")
+    ax.set_xlabel("step (one full-batch gradient step each)")
+    ax.set_ylabel("training loss (log scale)")
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(fontsize=9, loc="upper right")
     fig.tight_layout()
     return fig
