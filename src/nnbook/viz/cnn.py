@@ -1,23 +1,24 @@
-"""Figures for the chapter on convolutional networks: LeNet-5, sparse connectivity and weight
-sharing, the output-size formula, equivariance and pooling, and training.
+"""Figures of the network in the chapter on convolutional networks: LeNet-5 and its fully
+connected half, pooling and invariance, and what training produced.
 
 Every ``fig_*`` function draws with matplotlib and returns the figure, and the caller shows it.
-The figures of the chapter's first part (what CNNs are for, why vision is hard) are in
-:mod:`nnbook.viz.vision`, its synthetic images in :mod:`nnbook.viz.images`.
+The convolution itself (one output value, weight sharing, the output size, im2col, the shared
+weight's gradient) is drawn by :mod:`nnbook.viz.convolution`; what CNNs are for and why vision
+is hard, by :mod:`nnbook.viz.vision`, with the synthetic images of :mod:`nnbook.viz.images`.
 
 See the chapter :doc:`/cnn`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.patches import Circle, Rectangle
+from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
 
-from .style import BLUE, GREEN, GREY, ORANGE, PALETTE, SKY, VERMILION, show_image
+from .style import BLUE, GREY, ORANGE, PALETTE, SKY, VERMILION, show_image
 
 
 # -- LeNet-5 ---------------------------------------------------------------------------------------
@@ -108,106 +109,6 @@ def fig_fc_layer_computation(s4, flat, weight, hidden1, hidden2, probs):
     return fig
 
 
-def fig_weight_sharing(x, kernel, y, fc_params: int, conv_params: int):
-    """(a) One 3x3 kernel at two positions of a 7x7 input; (b) parameter counts, log scale."""
-    fig, axes = plt.subplots(1, 4, figsize=(12, 3.4), gridspec_kw={"width_ratios": [7, 3, 5, 6]})
-    spots = (((0, 0), BLUE), ((2, 3), VERMILION))
-    for ax, grid, title in (
-        (axes[0], x, "input 7×7"),
-        (axes[1], kernel, "kernel 3×3\n(shared)"),
-        (axes[2], y, "output 5×5"),
-    ):
-        ax.imshow(np.zeros_like(grid), cmap="gray_r", vmin=0, vmax=1)
-        for (r, c), v in np.ndenumerate(grid):
-            ax.text(c, r, f"{v:g}", ha="center", va="center", fontsize=8)
-        ax.set_xticks(np.arange(-0.5, grid.shape[1], 1), minor=True)
-        ax.set_yticks(np.arange(-0.5, grid.shape[0], 1), minor=True)
-        ax.grid(which="minor", color=GREY, lw=0.5)
-        ax.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
-        ax.set_title(title, fontsize=9)
-    for (r, c), colour in spots:
-        axes[0].add_patch(Rectangle((c - 0.5, r - 0.5), 3, 3, fill=False, ec=colour, lw=2.5))
-        axes[2].add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, fill=False, ec=colour, lw=2.5))
-    axes[3].bar(
-        ["fully\nconnected", "convolution"],
-        [fc_params, conv_params],
-        color=[ORANGE, BLUE],
-        log=True,
-    )
-    for k, v in enumerate((fc_params, conv_params)):
-        axes[3].text(k, v * 1.3, f"{v:,}", ha="center", fontsize=9)
-    axes[3].set_ylim(10, fc_params * 20)
-    axes[3].set_title("1@32×32 → 6@28×28 (log scale):\nweights vs all parameters", fontsize=9)
-    fig.tight_layout()
-    return fig
-
-
-def fig_conv_output_size(output_size: Callable[..., int]):
-    """(a) Kernel positions on a padded 1-D input for stride 1 and 2; (b) O against K."""
-    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 3.6), gridspec_kw={"width_ratios": [1.1, 1]})
-    width, k, pad = 7, 3, 1
-    for row, stride in ((0, 1), (1, 2)):
-        y0 = -row * 3.2
-        for i in range(width + 2 * pad):
-            zero = i < pad or i >= width + pad
-            a.add_patch(
-                Rectangle(
-                    (i, y0),
-                    1,
-                    1,
-                    fc="white" if zero else SKY,
-                    ec="black",
-                    hatch="//" if zero else None,
-                )
-            )
-        n_out = output_size(width, k, stride, pad)
-        for j in range(n_out):
-            start = j * stride
-            a.plot(
-                [start + 0.1, start + k - 0.1], [y0 - 0.3 - 0.22 * j] * 2, color=PALETTE[j], lw=2
-            )
-        a.text(
-            width + 2 * pad + 0.4,
-            y0 + 0.5,
-            f"S = {stride}: O = ⌊(7 − 3 + 2)/{stride}⌋ + 1 = {n_out}",
-            va="center",
-            fontsize=9,
-        )
-    a.set_xlim(-0.5, 18)
-    a.set_ylim(-5.2, 1.6)
-    a.set_title("(a) W = 7, K = 3, P = 1 (hatched: zero padding)", fontsize=10)
-    a.axis("off")
-    ks = np.arange(1, 12)
-    for label, kw, colour in (
-        ("P = 0, S = 1", {}, BLUE),
-        ("'same' P = (K − 1)/2, S = 1", "same", GREEN),
-        ("P = 0, S = 2", {"stride": 2}, ORANGE),
-    ):
-        odd = ks[ks % 2 == 1] if kw == "same" else ks
-        sizes = [
-            output_size(32, int(k), padding=(int(k) - 1) // 2)
-            if kw == "same"
-            else output_size(32, int(k), **kw)
-            for k in odd
-        ]
-        b.plot(odd, sizes, "o-", color=colour, label=label, ms=4)
-    b.annotate(
-        "LeNet C1: K = 5 → 28",
-        (5, output_size(32, 5)),
-        (6.5, 20),
-        arrowprops={"arrowstyle": "->"},
-        fontsize=9,
-    )
-    b.set_xlabel("kernel size K")
-    b.set_ylabel("output size O (input W = 32)")
-    b.set_title(
-        f"(b) W = 32; LeNet's 2×2 pooling, stride 2: 28 → {output_size(28, 2, 2)}", fontsize=10
-    )
-    b.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
-
-
 # -- equivariance, invariance and pooling ---------------------------------------------------------
 def fig_invariance(
     inputs: dict[str, np.ndarray],
@@ -280,48 +181,6 @@ def fig_pooling(x, max_out, avg_out, x_moved, max_moved):
         ax.set_aspect("equal")
         ax.axis("off")
         ax.set_title(title, fontsize=9)
-    fig.tight_layout()
-    return fig
-
-
-def fig_shared_weight_grad(x, w, grads: dict[str, np.ndarray]):
-    """(a) A 1-D convolution with a 2-tap kernel: every edge carries w1 or w2. (b) Each
-    weight's gradient computed three ways."""
-    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 3.6), gridspec_kw={"width_ratios": [1.2, 1]})
-    n_out = len(x) - len(w) + 1
-    for i in range(len(x)):
-        a.add_patch(Circle((i, 0), 0.22, fc=SKY, ec="black"))
-        a.text(i, 0, f"$x_{i + 1}$", ha="center", va="center", fontsize=10)
-    for i in range(n_out):
-        a.add_patch(Circle((i + 0.5, 1.6), 0.22, fc=ORANGE, ec="black"))
-        a.text(i + 0.5, 1.6, f"$y_{i + 1}$", ha="center", va="center", fontsize=10)
-        for k, colour in enumerate((BLUE, VERMILION)):
-            a.annotate(
-                "",
-                (i + 0.5, 1.36),
-                (i + k, 0.24),
-                arrowprops={"arrowstyle": "-|>", "color": colour, "lw": 1.8},
-            )
-    a.text(-0.4, 1.0, "$w_1$", color=BLUE, fontsize=12)
-    a.text(len(x) - 0.8, 1.0, "$w_2$", color=VERMILION, fontsize=12)
-    a.set_xlim(-0.6, len(x) - 0.4)
-    a.set_ylim(-0.5, 2.1)
-    a.set_aspect("equal")
-    a.axis("off")
-    a.set_title("(a) $y_i = w_1 x_i + w_2 x_{i+1}$: each weight on every output", fontsize=10)
-    width = 0.8 / len(grads)
-    for j, ((name, g), colour) in enumerate(zip(grads.items(), (GREEN, BLUE, ORANGE), strict=True)):
-        b.bar(
-            np.arange(len(w)) + (j - (len(grads) - 1) / 2) * width,
-            g,
-            width,
-            color=colour,
-            label=name,
-        )
-    b.axhline(0, color="black", lw=0.6)
-    b.set_xticks(range(len(w)), [f"$\\partial L/\\partial w_{k + 1}$" for k in range(len(w))])
-    b.set_title("(b) the gradient of each shared weight, three ways", fontsize=10)
-    b.legend(fontsize=8)
     fig.tight_layout()
     return fig
 

@@ -1,7 +1,7 @@
 """Small synthetic images made with NumPy alone, for the chapter on convolutional networks.
 
 A letter glyph and its shifted, rotated and rescaled copies; a toy scene of discs and a square;
-face keypoints; a pen stroke and its centre of mass. :mod:`nnbook.viz.vision` draws them.
+simulated face embeddings. :mod:`nnbook.viz.vision` draws them.
 
 See the chapter :doc:`/cnn`.
 """
@@ -20,7 +20,7 @@ _BARS = {
 
 
 def glyph(letter: str = "F") -> np.ndarray:
-    """A 32x32 block letter ("F" or "E") with ink 1 on background 0."""
+    """A 32x32 block letter ("F" or "E"): 1 on the letter, 0 on the background."""
     img = np.zeros((32, 32))
     for r0, r1, c0, c1 in _BARS[letter]:
         img[r0:r1, c0:c1] = 1.0
@@ -101,36 +101,16 @@ def toy_scene(*, rng=None, size: int = 64):
     return image, semantic, instance, objects
 
 
-def face_keypoints(smile: float = 0.0) -> np.ndarray:
-    """Twelve (x, y) landmarks of a schematic face; ``smile`` raises the mouth corners."""
-    return np.array(
-        [
-            [-0.55, 0.55],
-            [-0.2, 0.6],
-            [0.2, 0.6],
-            [0.55, 0.55],  # eyebrows
-            [-0.35, 0.35],
-            [0.35, 0.35],  # eyes
-            [0.0, 0.0],  # nose tip
-            [-0.35, -0.45 + smile],
-            [0.35, -0.45 + smile],  # mouth corners
-            [0.0, -0.4],
-            [0.0, -0.55],  # upper and lower lip
-            [0.0, -0.95],  # chin
-        ]
-    )
+def face_embeddings(*, rng=None, identities=5, per_identity=20, dim=128, noise=0.6):
+    """Simulated face embeddings: a random unit-length centre per person, plus noise.
 
-
-def stroke(size: int = 28, centre=(9.0, 19.0)) -> np.ndarray:
-    """A thick synthetic ring-and-tail stroke (a 'b'-like shape) centred near ``centre``."""
-    rows, cols = np.mgrid[0:size, 0:size]
-    r = np.hypot(rows - centre[0] - 2, cols - centre[1])
-    ring = np.abs(r - 3.5) < 1.2
-    tail = (np.abs(cols - centre[1] + 3.2) < 1.2) & (rows > centre[0] - 6) & (rows < centre[0] + 2)
-    return (ring | tail).astype(float)
-
-
-def centre_of_mass(img: np.ndarray) -> np.ndarray:
-    """Row and column of the intensity-weighted centre."""
-    rows, cols = np.mgrid[0 : img.shape[0], 0 : img.shape[1]]
-    return np.array([(rows * img).sum(), (cols * img).sum()]) / img.sum()
+    Returns ``(embeddings, ids)``: ``embeddings`` is (identities * per_identity, dim) with rows
+    of length 1, as a face-recognition network would output them; ``ids`` gives each row's
+    person. No face and no network are involved.
+    """
+    rng = make_rng(rng)
+    centres = rng.standard_normal((identities, dim))
+    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+    ids = np.repeat(np.arange(identities), per_identity)
+    emb = centres[ids] + noise / np.sqrt(dim) * rng.standard_normal((len(ids), dim))
+    return emb / np.linalg.norm(emb, axis=1, keepdims=True), ids  # (n, dim) on the unit sphere
