@@ -10,7 +10,7 @@ gradients add up in one place (this is what ``tests/layers/test_rnn.py`` and the
 ``benchmarks/bench_rnn.py`` do). ``GRUCell.step`` instead hands each step's cache back to the
 caller, so one GRU cell can serve every step (as in ``nnbook.Seq2SeqRNN``).
 
-See the chapter :doc:`/rnn`.
+See the chapters :doc:`/rnn` and :doc:`/lstm`.
 """
 
 from __future__ import annotations
@@ -196,7 +196,7 @@ class LSTMCell(_CellBase):
         c' &= f \\odot c + i \\odot g \\\\
         h' &= o \\odot \\tanh(c')
 
-    See the chapter :doc:`/rnn`.
+    See the chapter :doc:`/lstm`.
     """
 
     num_gates = 4
@@ -282,7 +282,7 @@ class GRUCell(_CellBase):
         n &= \\tanh(W_{in} x + b_{in} + r \\odot (W_{hn} h + b_{hn})) \\\\
         h' &= (1 - z) \\odot n + z \\odot h
 
-    See the chapter :doc:`/rnn`.
+    See the chapter :doc:`/lstm`.
     """
 
     num_gates = 3

@@ -1,5 +1,7 @@
-"""Figures for the chapter on LSTM and GRU: the LSTM cell with one part highlighted at a time,
-gradient norms against distance, gate traces over time, and training curves.
+"""Figures for the chapter on LSTM and GRU: the sigmoid and tanh side by side, what the gates do to
+a small memory, gradient norms against distance, gate traces over time, and training curves.
+
+The diagrams of the cells themselves are in :mod:`nnbook.viz.cells`.
 
 See the chapter :doc:`/lstm`.
 """
@@ -10,217 +12,187 @@ from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.patches import Circle, Ellipse, FancyBboxPatch
 
-from .style import BLUE, GREEN, ORANGE, PURPLE, SKY, VERMILION, YELLOW
+from ..functional import sigmoid
+from .style import BLUE, GREEN, GREY, ORANGE, PURPLE, SKY, VERMILION
 
-# One colour per part of the cell; everything not highlighted is drawn in grey.
-PART_COLORS = {
-    "cell": ORANGE,  # the cell-state line c
-    "forget": VERMILION,
-    "input": BLUE,  # input gate and candidate
-    "update": GREEN,  # c_t = f c + i g
-    "output": PURPLE,
-}
-HIGHLIGHTS = (None, *PART_COLORS)
-LAYER_FACE = YELLOW  # the four learned layers
-MUTED = "#C8C8C8"
 INK = "#222222"
 
-_EQUATIONS = {
-    None: r"$c_t = f_t \odot c_{t-1} + i_t \odot g_t, \quad h_t = o_t \odot \tanh(c_t)$",
-    "cell": r"the cell state $c_{t-1} \to c_t$: only an element-wise product and a sum",
-    "forget": r"$f_t = \sigma(x_t W_{if}^\top + b_{if} + h_{t-1} W_{hf}^\top + b_{hf})$",
-    "input": (
-        r"$i_t = \sigma(x_t W_{ii}^\top + b_{ii} + h_{t-1} W_{hi}^\top + b_{hi}),\quad$"
-        r"$g_t = \tanh(x_t W_{ig}^\top + b_{ig} + h_{t-1} W_{hg}^\top + b_{hg})$"
-    ),
-    "update": r"$c_t = f_t \odot c_{t-1} + i_t \odot g_t$",
-    "output": (
-        r"$o_t = \sigma(x_t W_{io}^\top + b_{io} + h_{t-1} W_{ho}^\top + b_{ho}),\quad$"
-        r"$h_t = o_t \odot \tanh(c_t)$"
-    ),
-}
 
-# Geometry (data units): the cell-state line on top, the [h_{t-1}, x_t] bus at the bottom.
-_Y_C, _Y_MID, _Y_LAYER, _Y_BUS = 4.6, 3.6, 2.5, 1.2
-_X_F, _X_I, _X_G, _X_O, _X_OUT, _X_UP = 3.0, 4.4, 5.6, 7.0, 8.2, 9.1
+def gate_activations(points: Sequence[float] = ()):
+    """The sigmoid beside tanh, with the range of each marked.
 
+    The sigmoid's values lie in (0, 1), which makes it a gate: a factor between "let nothing
+    through" and "let everything through". tanh's values lie in (-1, 1): content of either sign.
 
-def _color(part, highlight):
-    if highlight is None:
-        return INK
-    return PART_COLORS[part] if part == highlight else MUTED
+    Parameters
+    ----------
+    points : sequence of float
+        Pre-activations marked on the sigmoid's curve, each with its value.
 
-
-def _line(ax, xs, ys, part, highlight, *, arrow=False):
-    color = _color(part, highlight)
-    width = 3.0 if part == highlight else 1.6
-    ax.plot(xs, ys, color=color, linewidth=width, solid_capstyle="round", zorder=1)
-    if arrow:
+    Returns
+    -------
+    matplotlib Figure
+    """
+    fig, axes = plt.subplots(1, 2, figsize=(9.5, 3.6), sharey=True)
+    a = np.linspace(-6, 6, 241)
+    panels = (
+        (r"sigmoid $\sigma(a)$: a gate", sigmoid(a), (0, 1), BLUE, "range 0 to 1"),
+        (r"$\tanh(a)$: content", np.tanh(a), (-1, 1), VERMILION, "range −1 to 1"),
+    )
+    for ax, (title, values, (low, high), color, note) in zip(axes, panels, strict=True):
+        ax.axhspan(low, high, color=color, alpha=0.1, linewidth=0)
+        for level in (low, high):
+            ax.axhline(level, color=color, linestyle="--", linewidth=1)
+        ax.axhline(0, color=GREY, linewidth=0.6)
+        ax.axvline(0, color=GREY, linewidth=0.6)
+        ax.plot(a, values, color=color, linewidth=2.5)
         ax.annotate(
             "",
-            xy=(xs[-1], ys[-1]),
-            xytext=(xs[-2], ys[-2]),
-            zorder=1,
+            xy=(-5.2, high),
+            xytext=(-5.2, low),
             arrowprops={
-                "arrowstyle": "-|>",
+                "arrowstyle": "<|-|>",
                 "color": color,
-                "lw": width,
+                "lw": 1.2,
                 "shrinkA": 0,
                 "shrinkB": 0,
             },
         )
+        ax.text(-4.95, low + 0.75 * (high - low), note, color=color, fontsize=10, va="center")
+        ax.set_title(title, fontsize=11)
+        ax.set_xlabel("pre-activation $a$")
+        ax.set_xlim(-6, 6)
+        ax.set_ylim(-1.3, 1.3)
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("output")
+    points = np.asarray(points, dtype=float)
+    if points.size:
+        axes[0].plot(points, sigmoid(points), "o", color=INK, markersize=6, zorder=3)
+        for p in points:
+            # Right of and below the curve for p > 0, where it flattens; left of 0 above it.
+            offset, align = ((8, -14), "left") if p > 0 else ((-8, 6), "right")
+            if p < 0:
+                offset, align = (6, 8), "left"
+            axes[0].annotate(
+                f"$\\sigma({p:g}) = {sigmoid(np.array(p)):.2f}$",
+                xy=(p, sigmoid(np.array(p))),
+                xytext=offset,
+                textcoords="offset points",
+                ha=align,
+                fontsize=9,
+            )
+    fig.tight_layout()
+    return fig
 
 
-def _layer(ax, x, label, part, highlight):
-    on = highlight is None or part == highlight
-    edge = PART_COLORS[part] if part == highlight else (INK if on else MUTED)
-    ax.add_patch(
-        FancyBboxPatch(
-            (x - 0.46, _Y_LAYER - 0.3),
-            0.92,
-            0.6,
-            boxstyle="round,pad=0.0,rounding_size=0.08",
-            zorder=2,
-            facecolor=LAYER_FACE if on else "#F7F3C4",
-            edgecolor=edge,
-            linewidth=2.5 if part == highlight else 1.0,
+# The three things the gates do to the memory, left to right.
+GATE_ROLES = ("forget", "write", "read")
+
+
+def _vector(ax, x, values, label, *, gate, alpha):
+    """One vector as a column of squares, its numbers written in them and its name below.
+
+    Gate values (0 to 1) are shaded from white to blue; content (any sign) with a diverging
+    map, orange for negative and purple for positive.
+    """
+    values = np.asarray(values, dtype=float)
+    for k, v in enumerate(values):
+        if gate:
+            face = plt.get_cmap("Blues")(0.05 + 0.45 * v)
+        else:
+            face = plt.get_cmap("PuOr")(0.5 + 0.12 * np.clip(v, -2, 2))
+        y = -k
+        ax.add_patch(
+            plt.Rectangle(
+                (x - 0.4, y - 0.4), 0.8, 0.8, facecolor=face, edgecolor=INK, lw=0.8, alpha=alpha
+            )
         )
-    )
-    ax.text(
-        x,
-        _Y_LAYER,
-        label,
-        ha="center",
-        va="center",
-        fontsize=11 if "tanh" in label else 12,  # the word is wider than the letter sigma
-        zorder=3,
-        color=INK if on else "#999999",
-    )
+        text = f"{v:.2f}".replace("-", "\u2212")  # a true minus sign
+        ax.text(x, y, text, ha="center", va="center", fontsize=10, alpha=alpha)
+    ax.text(x, -len(values) + 0.35, label, ha="center", va="top", fontsize=12, alpha=alpha)
 
 
-def _op(ax, x, y, symbol, part, highlight):
-    on = highlight is None or part == highlight
-    color = PART_COLORS[part] if part == highlight else (INK if on else MUTED)
-    shape = Ellipse((x, y), 0.8, 0.48) if len(symbol) > 1 else Circle((x, y), 0.24)
-    shape.set(
-        facecolor="white", edgecolor=color, zorder=2, linewidth=2.5 if part == highlight else 1.2
-    )
-    ax.add_patch(shape)
-    ax.text(
-        x,
-        y,
-        symbol,
-        ha="center",
-        va="center",
-        fontsize=11 if len(symbol) > 1 else 14,
-        zorder=3,
-        color=INK if on else "#999999",
-    )
+def gate_roles(c_prev, f, i, g, o, *, highlight: str | None = None):
+    """What the three gates of an LSTM do to a small memory, with every number written out.
 
+    Three panels, left to right:
 
-def lstm_cell(ax=None, highlight: str | None = None, *, equation: bool = True):
-    """Draw one LSTM cell, optionally with one part highlighted and its equation underneath.
+    - forget: :math:`f \\odot c_{t-1}`, the part of the old memory that is kept;
+    - write: :math:`c_t = f \\odot c_{t-1} + i \\odot g`;
+    - read: :math:`h_t = o \\odot \\tanh(c_t)`.
 
     Parameters
     ----------
-    ax : matplotlib Axes, optional
-    highlight : {None, 'cell', 'forget', 'input', 'update', 'output'}
-        The part drawn in colour; the rest is greyed out. ``None`` draws the whole cell in black.
-    equation : bool
-        Write the highlighted part's equation (torch's gate names i, f, g, o) under the cell.
+    c_prev, f, i, g, o : (K,) array
+        The old memory, the forget gate, the input gate, the candidate and the output gate.
+    highlight : {None, 'forget', 'write', 'read'}
+        Draw this panel at full strength and fade the others.
 
     Returns
     -------
-    matplotlib Axes
+    matplotlib Figure
     """
-    if highlight not in HIGHLIGHTS:
-        raise ValueError(f"lstm_cell: highlight must be one of {HIGHLIGHTS}, got {highlight!r}")
-    if ax is None:
-        _, ax = plt.subplots(figsize=(7.5, 4.6))
-    hl = highlight
-    ax.add_patch(
-        FancyBboxPatch(
-            (1.2, 0.75),
-            8.5,
-            4.45,
-            boxstyle="round,pad=0.0,rounding_size=0.3",
-            facecolor="#F4F4F4",
-            edgecolor="#999999",
-            zorder=0,
+    if highlight not in (None, *GATE_ROLES):
+        raise ValueError(
+            f"gate_roles: highlight must be one of {(None, *GATE_ROLES)}, got {highlight!r}"
         )
-    )
-    # The cell-state line: c_{t-1} -> x (forget) -> + (write) -> c_t.
-    for xs, part in (
-        ((0.2, _X_F - 0.24), "cell"),
-        ((_X_F + 0.24, _X_G - 0.24), "cell"),
-        ((_X_G + 0.24, 10.6), "cell"),
-    ):
-        _line(
-            ax,
-            list(xs),
-            [_Y_C, _Y_C],
-            "update" if hl == "update" else part,
-            hl,
-            arrow=xs[1] == 10.6,
-        )
-    _op(ax, _X_F, _Y_C, "×", "forget" if hl == "forget" else "update", hl)
-    _op(ax, _X_G, _Y_C, "+", "update", hl)
-    # The bus [h_{t-1}, x_t] feeding the four layers.
-    # The bus feeds every gate: it takes the colour of whichever gate is highlighted.
-    bus = hl if hl in ("forget", "input", "output") else "bus"
-    _line(ax, [0.2, _X_O], [_Y_BUS, _Y_BUS], bus, hl)
-    _line(ax, [1.8, 1.8], [-0.3, _Y_BUS], bus, hl)
-    for x, part in ((_X_F, "forget"), (_X_I, "input"), (_X_G, "input"), (_X_O, "output")):
-        _line(ax, [x, x], [_Y_BUS, _Y_LAYER - 0.3], part, hl)
-    # Layer outputs.
-    _line(ax, [_X_F, _X_F], [_Y_LAYER + 0.3, _Y_C - 0.24], "forget", hl, arrow=True)
-    _line(ax, [_X_I, _X_I, _X_G - 0.24], [_Y_LAYER + 0.3, _Y_MID, _Y_MID], "input", hl, arrow=True)
-    _line(ax, [_X_G, _X_G], [_Y_LAYER + 0.3, _Y_MID - 0.24], "input", hl, arrow=True)
-    _op(ax, _X_G, _Y_MID, "×", "input", hl)
-    _line(ax, [_X_G, _X_G], [_Y_MID + 0.24, _Y_C - 0.24], "update", hl, arrow=True)
-    # Output: tanh(c_t) gated by o_t gives h_t, which leaves to the right and upwards.
-    _line(ax, [_X_OUT, _X_OUT], [_Y_C, _Y_MID + 0.24], "output", hl, arrow=True)
-    _op(ax, _X_OUT, _Y_MID, "tanh", "output", hl)
-    _line(ax, [_X_OUT, _X_OUT], [_Y_MID - 0.24, _Y_LAYER + 0.24], "output", hl, arrow=True)
-    _line(ax, [_X_O + 0.46, _X_OUT - 0.24], [_Y_LAYER, _Y_LAYER], "output", hl, arrow=True)
-    _op(ax, _X_OUT, _Y_LAYER, "×", "output", hl)
-    _line(ax, [_X_OUT, _X_OUT, 10.6], [_Y_LAYER - 0.24, _Y_BUS, _Y_BUS], "output", hl, arrow=True)
-    _line(ax, [_X_UP, _X_UP], [_Y_BUS, 5.75], "output", hl, arrow=True)
-    _layer(ax, _X_F, r"$\sigma$", "forget", hl)
-    _layer(ax, _X_I, r"$\sigma$", "input", hl)
-    _layer(ax, _X_G, r"$\tanh$", "input", hl)
-    _layer(ax, _X_O, r"$\sigma$", "output", hl)
-    # Labels of the gates and of the signals.
-    for x, name, part in (
-        (_X_F, "$f_t$", "forget"),
-        (_X_I, "$i_t$", "input"),
-        (_X_G, "$g_t$", "input"),
-        (_X_O, "$o_t$", "output"),
-    ):
-        ax.text(x + 0.3, _Y_LAYER + 0.5, name, fontsize=11, color=_color(part, hl) if hl else INK)
-    ax.text(0.15, _Y_C + 0.2, "$c_{t-1}$", fontsize=13, va="bottom")
-    ax.text(10.55, _Y_C + 0.2, "$c_t$", fontsize=13, va="bottom", ha="right")
-    ax.text(0.15, _Y_BUS + 0.2, "$h_{t-1}$", fontsize=13, va="bottom")
-    ax.text(10.55, _Y_BUS - 0.2, "$h_t$", fontsize=13, va="top", ha="right")
-    ax.text(_X_UP + 0.15, 5.6, "$h_t$", fontsize=13, va="top")
-    ax.text(1.95, -0.3, "$x_t$", fontsize=13, va="bottom")
-    if equation:
-        ax.text(
-            5.4,
-            -0.75,
-            _EQUATIONS[hl],
-            ha="center",
-            va="top",
-            fontsize=11,
-            color=PART_COLORS.get(hl, INK) if hl else INK,
-        )
-    ax.set_xlim(0, 10.8)
-    ax.set_ylim(-1.5 if equation else -0.5, 6.0)
+    c_prev, f, i, g, o = (np.asarray(v, dtype=float) for v in (c_prev, f, i, g, o))
+    if not c_prev.ndim == 1 or any(v.shape != c_prev.shape for v in (f, i, g, o)):
+        shapes = [np.shape(v) for v in (c_prev, f, i, g, o)]
+        raise ValueError(f"gate_roles: expected five vectors of one shape (K,), got {shapes}")
+    kept = f * c_prev
+    c = kept + i * g
+    squashed = np.tanh(c)
+    h = o * squashed
+    panels = {  # name: (title, [(x, values, label, is_gate)], [(x, operator)])
+        "forget": (
+            "forget: multiply by $f_t$",
+            [
+                (0.0, c_prev, "$c_{t-1}$", False),
+                (1.8, f, "$f_t$", True),
+                (3.6, kept, r"$f_t \odot c_{t-1}$", False),
+            ],
+            [(0.9, "⊙"), (2.7, "=")],
+        ),
+        "write": (
+            r"write: add $i_t \odot g_t$",
+            [
+                (5.8, kept, r"$f_t \odot c_{t-1}$", False),
+                (7.6, i, "$i_t$", True),
+                (9.4, g, "$g_t$", False),
+                (11.2, c, "$c_t$", False),
+            ],
+            [(6.7, "+"), (8.5, "⊙"), (10.3, "=")],
+        ),
+        "read": (
+            r"read: $o_t \odot \tanh(c_t)$",
+            [
+                (13.4, o, "$o_t$", True),
+                (15.2, squashed, r"$\tanh(c_t)$", False),
+                (17.0, h, "$h_t$", False),
+            ],
+            [(14.3, "⊙"), (16.1, "=")],
+        ),
+    }
+    fig, ax = plt.subplots(figsize=(11, 0.75 * len(c_prev) + 1.6))
+    for name, (title, columns, operators) in panels.items():
+        alpha = 1.0 if highlight in (None, name) else 0.25
+        xs = [x for x, *_ in columns]
+        ax.text((xs[0] + xs[-1]) / 2, 0.75, title, ha="center", fontsize=12, alpha=alpha)
+        for x, values, label, is_gate in columns:
+            _vector(ax, x, values, label, gate=is_gate, alpha=alpha)
+        for x, op in operators:
+            y = -(len(c_prev) - 1) / 2
+            ax.text(x, y, op, ha="center", va="center", fontsize=16, alpha=alpha)
+    for k in range(len(c_prev)):
+        ax.text(-0.6, -k, f"{k + 1}", ha="right", va="center", fontsize=9, color=GREY)
+    ax.text(-0.6, 0.75, "slot", ha="right", fontsize=9, color=GREY)
+    ax.set_xlim(-1.2, 17.6)
+    ax.set_ylim(-len(c_prev) - 0.5, 1.3)
     ax.set_aspect("equal")
     ax.axis("off")
-    return ax
+    return fig
 
 
 def gradient_norms(
