@@ -1,11 +1,12 @@
 """The figure modules' helpers that compute values (the figures themselves are drawn by the
-docs build): image transforms and the receptive field of stacked 1-D convolutions."""
+docs build): image transforms and the receptive field of stacked 1-D convolutions; and the
+attention figures' labels."""
 
 import numpy as np
 import pytest
 
 from nnbook.viz import images
-from nnbook.viz.attention import receptive_field
+from nnbook.viz.sequence_reach import receptive_field
 
 
 @pytest.fixture
@@ -42,13 +43,6 @@ def test_rescale_by_one_is_the_identity_and_zoom_keeps_the_centre(img):
     assert images.rescale(dot, 3.0).sum() == 9
 
 
-def test_centre_of_mass():
-    blob = np.zeros((5, 8))
-    blob[1, 6] = 1.0
-    blob[3, 2] = 3.0
-    np.testing.assert_allclose(images.centre_of_mass(blob), [2.5, 3.0])
-
-
 def test_receptive_field_grows_by_kernel_minus_one_per_layer():
     field = receptive_field(21, 3, 3)
     assert field.shape == (4, 21)
@@ -61,3 +55,46 @@ def test_dilated_receptive_field_doubles():
     lowest = np.flatnonzero(field[0])
     assert lowest.tolist() == list(range(13, 28))  # 2^(3+1) - 1 = 15 positions, no gaps
     assert receptive_field(5, 3, 3)[0].all()  # clipped at the borders
+
+
+def test_attention_heatmaps_name_query_and_key_axes():
+    import matplotlib.pyplot as plt
+
+    from nnbook.viz import attention, attention_maps
+
+    w = np.full((2, 3, 4, 4), 0.25)
+    tokens = list("abcd")
+    grid = attention_maps.fig_attention_grid(w, tokens, tokens)
+    axes = grid.axes[:6]  # the colour bar comes last
+    assert [ax.get_ylabel() for ax in axes[::3]] == ["query token"] * 2  # left column
+    assert [ax.get_xlabel() for ax in axes[3:]] == ["key token"] * 3  # bottom row
+    kinds = attention_maps.fig_attention_kinds([(w[0, 0], tokens, tokens, "t")] * 2)
+    assert all(ax.get_ylabel() == "query token" for ax in kinds.axes[:2])
+    assert all(ax.get_xlabel() == "key token" for ax in kinds.axes[:2])
+    concat, out = np.arange(8.0) - 4, np.linspace(-1, 1, 8)
+    multi = attention.fig_multihead(tokens, w[0, :2], concat, out)
+    assert multi.axes[0].get_ylabel() == "query position"
+    assert all(ax.get_xlabel() == "key position" for ax in multi.axes[:2])
+    # The concatenated head outputs and the output after W^O print their values.
+    for ax, vec in zip(multi.axes[2:], (concat, out), strict=True):
+        assert [t.get_text() for t in ax.texts] == [f"{v:.2f}" for v in vec]
+    plt.close("all")
+
+
+def test_transformer_diagram_keeps_its_labels_clear_of_the_arrows():
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import FancyArrowPatch
+
+    from nnbook.viz import transformer_diagram
+
+    fig = transformer_diagram.fig_transformer_diagram()
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    ax = fig.axes[0]
+    arrows = [p.get_window_extent(renderer) for p in ax.patches if isinstance(p, FancyArrowPatch)]
+    labels = [t for t in ax.texts if t.get_text() in ("× N", "keys and values")]
+    assert len(labels) == 3
+    for label in labels:
+        box = label.get_window_extent(renderer)
+        assert not any(box.overlaps(a) for a in arrows), label.get_text()
+    plt.close(fig)
