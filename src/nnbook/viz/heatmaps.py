@@ -4,27 +4,38 @@ Heatmaps use perceptually uniform maps: cividis for weights in [0, 1], a divergi
 values; they print their values when the matrix is small. An attention heatmap has one row per
 query and one column per key, and says so on its axes.
 
-Importing this module registers the NanumGothic font (from ``koreanize-matplotlib``) so that
-Hangul labels render; the font family is then set to DejaVu Sans first, NanumGothic second, so
-Latin letters, digits and symbols keep DejaVu's glyphs and only Hangul falls back to NanumGothic.
+Importing this module registers the NanumGothic font, which the package ``koreanize-matplotlib``
+ships, so that Hangul labels render; the font family is then set to DejaVu Sans first,
+NanumGothic second, so Latin letters, digits and symbols keep DejaVu's glyphs and only Hangul
+falls back to NanumGothic. Only the font file is used: the package's own code imports
+``distutils``, which Python 3.12 no longer has.
 
 See the chapter :doc:`/transformer`.
 """
 
 from __future__ import annotations
 
-import warnings
+import importlib.util
+from pathlib import Path
 
 import matplotlib as mpl
 import numpy as np
+from matplotlib import font_manager
 
-with warnings.catch_warnings():
-    # koreanize-matplotlib imports distutils, which warns on import (Python >= 3.10).
-    warnings.simplefilter("ignore", DeprecationWarning)
-    import koreanize_matplotlib  # noqa: F401  (registers NanumGothic on import)
 
+def _register_hangul_font() -> None:
+    """Add koreanize-matplotlib's NanumGothic fonts (regular, bold, ...) to matplotlib's fonts,
+    without running the package's code."""
+    spec = importlib.util.find_spec("koreanize_matplotlib")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("nnbook.viz.heatmaps needs the koreanize-matplotlib package (its font)")
+    folder = Path(next(iter(spec.submodule_search_locations))) / "fonts"
+    for path in sorted(folder.glob("NanumGothic*.ttf")):
+        font_manager.fontManager.addfont(str(path))
+
+
+_register_hangul_font()
 mpl.rcParams["font.family"] = ["DejaVu Sans", "NanumGothic"]
-mpl.rcParams["axes.unicode_minus"] = True  # koreanize turns it off; DejaVu has U+2212
 
 WEIGHT_CMAP, SIGNED_CMAP = "cividis", "RdBu_r"
 
