@@ -5,7 +5,7 @@ BIN        := $(VENV)/bin
 BUILDDIR   ?= _build
 SPHINXOPTS ?= -W --keep-going -n -j 2
 PIP        := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt
-CHECKED    := src tests benchmarks conf.py
+CHECKED    := src tests benchmarks conf.py docs/_ext
 
 .PHONY: help html test lint serve bench clean reference references
 
@@ -13,7 +13,7 @@ help:
 	@echo "make html   build the book into $(BUILDDIR)/html (executes every chapter)"
 	@echo "make test   lint, unit tests, gradient checks, torch cross-checks, docs build, browser test"
 	@echo "make serve  live-reloading preview on http://127.0.0.1:8000"
-	@echo "make bench  speed benchmarks against naive loops and PyTorch CPU"
+	@echo "make bench  speed benchmarks against naive loops and PyTorch CPU, and Lighthouse on every page"
 	@echo "make lint   ruff check and format check"
 	@echo "make reference  also install PyTorch, the reference the cross-checks compare with (see README for the CPU build)"
 	@echo "make references record PyTorch's results for the cross-checks and the book's Verified boxes (needs PyTorch)"
@@ -76,8 +76,10 @@ serve: $(VENV)/.test
 	$(BIN)/sphinx-autobuild -c . docs $(BUILDDIR)/html --host 127.0.0.1 --port 8000 \
 	  --watch src -W --keep-going -n
 
-bench: $(VENV)/.test
+bench: $(VENV)/.test $(NODE_TOOLS)
 	$(BIN)/python benchmarks/run.py
+	$(MAKE) html
+	$(BIN)/python benchmarks/pages.py
 
 clean:
 	rm -rf $(BUILDDIR) $(VENV) .pytest_cache .ruff_cache src/*.egg-info

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import html
 import importlib.metadata
+import importlib.util
 import os
 import shutil
 from pathlib import Path
@@ -28,10 +29,7 @@ extensions = [
     "myst_nb",
     "sphinx.ext.autodoc",
     "sphinx.ext.napoleon",
-    "sphinx.ext.mathjax",
-    "sphinx_copybutton",
     "sphinxcontrib.bibtex",
-    "sphinx_togglebutton",
     "sphinx_sitemap",
     "sphinxext.opengraph",
     "notfound.extension",
@@ -43,7 +41,7 @@ bibtex_bibfiles = sorted(p.relative_to(ROOT).as_posix() for p in (DOCS / "refs")
 bibtex_default_style = "plain"
 bibtex_reference_style = "author_year"
 
-exclude_patterns = ["_build", "**.ipynb_checkpoints", "_static", "_ipython"]
+exclude_patterns = ["_build", "**.ipynb_checkpoints", "_static", "_ipython", "_ext"]
 nitpicky = True
 # With no network there is no inventory for Python's or NumPy's own types, and numpydoc type
 # fields hold words such as "optional" or "int or pair": only references to nnbook are checked.
@@ -86,20 +84,20 @@ os.environ["IPYTHONDIR"] = str(DOCS / "_ipython")
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
-# -- Math, served by the site itself --------------------------------------------------------------
-# MathJax 3.2.2 ships on PyPI inside sphinx-mathjax-offline. We use it only as a source of files
-# (not as an extension): its SVG output needs no web fonts, so nothing is fetched at run time.
-_MATHJAX = Path(
-    importlib.metadata.distribution("sphinx-mathjax-offline").locate_file(
-        "sphinx-mathjax-offline/static"
-    )
-)
-mathjax_path = "mathjax/tex-svg-full.js"
-mathjax3_config = {
-    "options": {"enableMenu": False},
-    "svg": {"fontCache": "global"},
-    "loader": {"load": []},
-}
+
+# -- The book's own extensions, in docs/_ext -------------------------------------------------------
+def _local_extension(name: str):
+    """Load ``docs/_ext/<name>.py`` from its file; ``setup()`` below calls its ``setup(app)``."""
+    spec = importlib.util.spec_from_file_location(name, DOCS / "_ext" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# svgmath typesets every formula to MathJax's SVG at build time: no page loads math code.
+# pagespeed defers scripts, folds dropdowns without a script and sizes and lazy-loads figures.
+_LOCAL_EXTENSIONS = [_local_extension(name) for name in ("svgmath", "pagespeed")]
+html_math_renderer = "svg"
 
 # -- Publishing -----------------------------------------------------------------------------------
 # Where the site is served. Read the Docs sets READTHEDOCS_CANONICAL_URL; the GitHub Pages workflow
@@ -117,9 +115,8 @@ notfound_urls_prefix = os.environ.get("NNBOOK_URL_PREFIX", "/")
 # -- HTML -----------------------------------------------------------------------------------------
 html_theme = "furo"
 html_title = "nnbook: neural networks from scratch"
-html_static_path = ["docs/_static", str(_MATHJAX)]
+html_static_path = ["docs/_static"]
 html_css_files = ["nnbook.css"]
-html_js_files = ["nnbook.js"]
 html_favicon = "docs/_static/favicon.svg"
 html_copy_source = True
 html_show_sourcelink = False
@@ -127,8 +124,6 @@ html_theme_options = {
     "source_repository": "",
     "navigation_with_keys": True,
 }
-copybutton_prompt_text = r">>> |\.\.\. "
-copybutton_prompt_is_regexp = True
 
 autodoc_member_order = "bysource"
 autodoc_default_options = {"members": True}
@@ -240,6 +235,8 @@ def _complete_sitemap(app, exception):
 
 
 def setup(app):
+    for extension in _LOCAL_EXTENSIONS:
+        extension.setup(app)
     app.connect("html-page-context", _page_context, priority=900)  # after furo's own handler
     app.connect("autodoc-process-docstring", _chapter_section, priority=400)  # before napoleon
     app.connect("build-finished", _complete_sitemap, priority=400)  # before sphinx-sitemap's

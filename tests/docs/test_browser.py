@@ -1,21 +1,21 @@
 """A reader's smoke test: every page of the built site in headless Chromium.
 
-Fails on a request to another host, a console error, an HTTP error, math left unrendered, an
-image without alt text, or a critical or serious accessibility violation found by axe-core.
+Fails on a request to another host, a console error, an HTTP error, math left untypeset, an
+image without alt text, a critical or serious accessibility violation found by axe-core, or a
+page that does not load the way a static text page should (see ``_speed_problems``). The site is
+served compressed, as static hosts serve it (``site_server.py``).
 Needs Python playwright and a system Chromium (``.ci/run`` installs Debian's); without them it
 is skipped with the reason.
 """
 
 from __future__ import annotations
 
-import functools
 import shutil
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from site_server import serve
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -27,15 +27,34 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 
-# Run in the page once MathJax has finished: every TeX source must have become an SVG.
-CHECK_MATH = """async () => {
-  if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
-    await MathJax.startup.promise;
-  }
+# The math is typeset when the book is built: every formula arrives as an SVG, with no script.
+CHECK_MATH = """() => {
   const math = [...document.querySelectorAll('.math')];
-  const raw = math.filter(el => !el.querySelector('mjx-container')).map(el => el.textContent);
-  return {count: math.length, raw: raw.slice(0, 5), loaded: Boolean(window.MathJax)};
+  const raw = math.filter(el => !el.querySelector('mjx-container > svg')).map(el => el.textContent);
+  return {count: math.length, raw: raw.slice(0, 5), script: Boolean(window.MathJax)};
 }"""
+
+# What a page's first view costs and does, measured in the page after it has loaded.
+SPEED = """() => {
+  const article = document.querySelector('article');
+  const images = [...(article ? article.querySelectorAll('img[src*="_images/"]') : [])];
+  const shift = performance.getEntriesByType('layout-shift')
+    .filter(e => !e.hadRecentInput).reduce((sum, e) => sum + e.value, 0);
+  return {
+    blockingScripts: [...document.scripts].filter(s => s.src && !s.defer && !s.async)
+      .map(s => s.src),
+    stylesheets: document.querySelectorAll('link[rel="stylesheet"]').length,
+    unsized: images.filter(i => !i.getAttribute('width') || !i.getAttribute('height'))
+      .map(i => i.getAttribute('src')),
+    eager: images.filter(i => i.loading !== 'lazy').map(i => i.getAttribute('src')),
+    // Chromium fetches lazy images up to 2500 px below the view at once; farther ones must wait.
+    farBelow: images.filter(i => i.getBoundingClientRect().top > innerHeight + 3000)
+      .map(i => new URL(i.getAttribute('src'), location.href).href),
+    layoutShift: shift,
+  };
+}"""
+FIRST_VIEW_BUDGET = 500 * 1024  # bytes transferred before the reader scrolls (issue: fast pages)
+LAYOUT_SHIFT_BUDGET = 0.05
 
 CHECK_IMAGES = """() => [...document.images]
   .filter(img => !(img.getAttribute('alt') || '').trim()
@@ -64,20 +83,10 @@ RUN_AXE = """async () => {
 }"""
 
 
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, *args):  # keep pytest's output clean
-        pass
-
-
 @pytest.fixture(scope="module")
 def server(site):
-    handler = functools.partial(_QuietHandler, directory=str(site))
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    thread.join()
+    with serve(site) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -135,14 +144,17 @@ def test_every_page_loads_cleanly(site, server, browser):
                 r.status >= 400 and problems.append(f"HTTP {r.status}: {r.url}")
             ),
         )
+        fetched: list = []
+        page.on("requestfinished", lambda request, fetched=fetched: fetched.append(request))
         response = page.goto(f"{server}/{page_name}", wait_until="load")
         if response is None or response.status != 200:
             problems.append(f"page answered {response and response.status}")
+        problems.extend(_speed_problems(page, fetched))
         math = page.evaluate(CHECK_MATH)
         if math["raw"]:
-            problems.append(f"unrendered math: {math['raw']}")
-        if math["count"] and not math["loaded"]:
-            problems.append("MathJax did not load")
+            problems.append(f"untypeset math: {math['raw']}")
+        if math["script"]:
+            problems.append("a math script was loaded; the math is typeset when the book is built")
         missing_alt = page.evaluate(CHECK_IMAGES)
         if missing_alt:
             problems.append(f"images without alt text: {missing_alt}")
@@ -154,11 +166,57 @@ def test_every_page_loads_cleanly(site, server, browser):
     assert not failures, "\n".join(f"{k}: {v}" for k, v in failures.items())
 
 
-def test_math_renders_on_a_chapter(site, server, browser):
-    """A positive check, so that a page with no math at all cannot pass the math test silently."""
+def _speed_problems(page, fetched) -> list[str]:
+    """Why the page, just loaded, does not load like a static text page should."""
+    speed = page.evaluate(SPEED)
+    # Sphinx's search page is a tool, not reading: its index scripts must run in their order.
+    blocking = [] if page.url.endswith("/search.html") else speed["blockingScripts"]
+    problems = [f"script blocks the first paint: {src}" for src in blocking]
+    if speed["stylesheets"] > 1:
+        problems.append(f"{speed['stylesheets']} stylesheets block the first paint, not one")
+    if speed["unsized"]:
+        problems.append(f"figures without width and height: {speed['unsized']}")
+    if speed["eager"]:
+        problems.append(f"figures not loaded lazily: {speed['eager']}")
+    early = {r.url for r in fetched} & set(speed["farBelow"])
+    if early:
+        problems.append(f"figures far below the fold were fetched at once: {sorted(early)}")
+    if speed["layoutShift"] > LAYOUT_SHIFT_BUDGET:
+        problems.append(f"layout shift {speed['layoutShift']:.3f} > {LAYOUT_SHIFT_BUDGET}")
+    sent = sum(r.sizes()["responseBodySize"] + r.sizes()["responseHeadersSize"] for r in fetched)
+    if sent > FIRST_VIEW_BUDGET:
+        problems.append(f"first view transfers {sent / 1024:.0f} KB > {FIRST_VIEW_BUDGET // 1024}")
+    return problems
+
+
+def test_math_is_typeset_on_a_chapter(site, server, browser):
+    """A positive check, so that a page with no math at all cannot pass the math test silently:
+    the formulas are SVG drawings of a real size, with MathML beside them for screen readers."""
     page = browser.new_page()
-    page.goto(f"{server}/preface.html", wait_until="load")
+    page.goto(f"{server}/backpropagation.html", wait_until="load")
     math = page.evaluate(CHECK_MATH)
-    assert math["count"] > 0 and not math["raw"]
-    assert page.locator("mjx-container svg").count() > 0
+    assert math["count"] > 50 and not math["raw"] and not math["script"]
+    box = page.locator("div.math mjx-container > svg").first.bounding_box()
+    assert box and box["width"] > 20 and box["height"] > 10
+    assert page.locator("mjx-assistive-mml math").count() == math["count"]
+    assert page.locator("#svgmath-glyphs path").count() > 20  # the glyphs the formulas use
     page.close()
+
+
+def test_a_page_without_figures_is_light_and_lazy_figures_wait(site, server, browser):
+    """The budget holds with room to spare, and a figure far below loads once scrolled to."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    fetched: list = []
+    page.on("requestfinished", lambda request, fetched=fetched: fetched.append(request))
+    page.goto(f"{server}/preface.html", wait_until="load")
+    assert not _speed_problems(page, fetched)
+    sent = sum(r.sizes()["responseBodySize"] for r in fetched)
+    assert sent < 150 * 1024, sent
+    page.goto(f"{server}/cnn.html", wait_until="load")
+    last = page.locator("article img").last
+    src = last.get_attribute("src")
+    assert not any(r.url.endswith(src.rsplit("/", 1)[-1]) for r in fetched)
+    with page.expect_request_finished(lambda r: r.url.endswith(src.rsplit("/", 1)[-1])):
+        last.scroll_into_view_if_needed()
+    context.close()

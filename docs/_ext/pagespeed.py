@@ -1,0 +1,230 @@
+"""What makes the book's pages load like static text pages: no script blocks the first paint,
+no figure below the fold is fetched before the reader scrolls near it, and nothing moves when
+one arrives.
+
+* Every script file is loaded with ``defer``: it runs after the page is parsed, in order, so the
+  text and figures show first. (Inline scripts, which only set a few variables, still run at once.)
+* A dropdown admonition (``:class: dropdown``, the exercises' solutions) becomes a native
+  ``<details>`` element: closed without any script, so no script has to hide it after the first
+  paint and shift the page. This replaces sphinx-togglebutton.
+* Each figure gets its width and height, read from the SVG file, so the browser reserves its box
+  before the file arrives, and is loaded lazily: the browser fetches it when the reader scrolls
+  near (a figure already near the top is fetched as soon as the page is laid out).
+* Code blocks, displayed formulas and the paragraphs below a chapter's introduction are laid
+  out only when the reader nears them (CSS ``content-visibility: auto``, in ``nnbook.css``),
+  which spares a long chapter most of its layout work before the first paint. Code blocks and
+  formulas get the height they will have (from their number of lines, or the formula's height).
+  Never a whole section, nor anything holding a button or a link outside running text: a skipped
+  element's contents have no real position, and a target must always have one.
+* The stylesheets are served as one file, ``_static/site.css``: one request blocks the first
+  paint instead of seven.
+* Code blocks, outputs and displayed formulas that may scroll sideways (on a phone most do) can be
+  reached with the keyboard (``tabindex="0"``), set here rather than by a script measuring every
+  block as the page loads.
+* Each code block's "Copy" button is written into the page here, hidden, after the code; one
+  small script (``_static/copy.js``) shows it while the reader points at, touches or focuses the
+  block (one button at a time), and handles every click. This replaces sphinx-copybutton, whose
+  script built a button for every block after the page had loaded.
+
+Used from ``conf.py``: ``pagespeed.setup(app)``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+from docutils import nodes
+from sphinx.builders.html._assets import _CascadingStyleSheet, _JavaScript
+from sphinx.transforms.post_transforms import SphinxPostTransform
+
+# -- scripts -------------------------------------------------------------------------------------
+
+
+def _defer_scripts(app, pagename, templatename, context, doctree) -> None:
+    if pagename == "search":  # its template adds the search scripts, which need doctools.js first
+        return
+    scripts = []
+    for script in context.get("script_files", []):
+        attributes = dict(script.attributes)
+        if script.filename and not {"async", "defer"} & set(attributes):
+            script = _JavaScript(
+                script.filename, priority=script.priority, defer="defer", **attributes
+            )
+        scripts.append(script)
+    context["script_files"] = scripts
+
+
+# -- dropdowns -----------------------------------------------------------------------------------
+class dropdown(nodes.General, nodes.Element):  # noqa: N801 - docutils names nodes in lower case
+    """An admonition that opens on a click: ``<details>``."""
+
+
+class dropdown_title(nodes.General, nodes.TextElement):  # noqa: N801
+    """Its always-visible title: ``<summary>``."""
+
+
+class Dropdowns(SphinxPostTransform):
+    """Turn admonitions with the class ``dropdown`` into :class:`dropdown` nodes."""
+
+    default_priority = 200
+    formats = ("html",)
+
+    def run(self, **kwargs) -> None:
+        for node in list(self.document.findall(nodes.Admonition)):
+            if "dropdown" not in node["classes"]:
+                continue
+            details = dropdown("", classes=["admonition", *node["classes"]], ids=node["ids"])
+            for child in node.children:
+                if isinstance(child, nodes.title):
+                    child = dropdown_title("", "", *child.children)
+                details += child
+            node.replace_self(details)
+
+
+def _visit_dropdown(self, node) -> None:
+    self.body.append(self.starttag(node, "details"))
+
+
+def _depart_dropdown(self, node) -> None:
+    self.body.append("</details>\n")
+
+
+def _visit_dropdown_title(self, node) -> None:
+    self.body.append(self.starttag(node, "summary", "", CLASS="admonition-title"))
+
+
+def _depart_dropdown_title(self, node) -> None:
+    self.body.append("</summary>\n")
+
+
+# -- figures ---------------------------------------------------------------------------------------
+IMG = re.compile(r'<img ([^>]*?)src="([^"]*?_images/[^"]+\.svg)"([^>]*)/?>')
+SVG_SIZE = re.compile(r'<svg[^>]*?\bwidth="([\d.]+)(pt|px)?"[^>]*?\bheight="([\d.]+)(pt|px)?"')
+PX_PER_PT = 96 / 72
+
+
+def _svg_size(path: Path) -> tuple[int, int] | None:
+    match = SVG_SIZE.search(path.read_text(encoding="utf-8", errors="replace")[:2000])
+    if not match:
+        return None
+    width, w_unit, height, h_unit = match.groups()
+    scale = {None: 1.0, "px": 1.0, "pt": PX_PER_PT}
+    return round(float(width) * scale[w_unit]), round(float(height) * scale[h_unit])
+
+
+def _size_and_defer_figures(app, pagename, templatename, context, doctree) -> None:
+    body = context.get("body")
+    if not body:
+        return
+    # The builder knows where each image it copies to _images/ comes from.
+    sources = {Path(dest).name: Path(app.srcdir) / src for src, dest in app.builder.images.items()}
+
+    def attributes(match) -> str:
+        before, src, after = match.groups()
+        tag = match.group(0)
+        if "loading=" in tag:
+            return tag
+        extra = []
+        source = sources.get(Path(src).name)
+        size = _svg_size(source) if source and source.is_file() else None
+        if size:
+            extra.append(f'width="{size[0]}" height="{size[1]}"')
+        extra.append('loading="lazy" decoding="async"')
+        return f'<img {before}src="{src}" {" ".join(extra)}{after.rstrip(" /")} />'
+
+    context["body"] = IMG.sub(attributes, body)
+
+
+# -- stylesheets -----------------------------------------------------------------------------------
+BUNDLE = "site.css"
+SOURCE_MAP = re.compile(r"/\*# sourceMappingURL=.*?\*/")
+
+
+def _bundle_stylesheets(app, pagename, templatename, context, doctree) -> None:
+    sheets = context.get("css_files", [])
+    if not sheets:
+        return
+    # Every page has the same stylesheets; the first page written (by this process) names them.
+    if not hasattr(app.builder, "pagespeed_css"):
+        app.builder.pagespeed_css = [str(sheet.filename) for sheet in sheets]
+    context["css_files"] = [_CascadingStyleSheet(f"_static/{BUNDLE}", priority=500)]
+
+
+def _write_bundle(app, exception) -> None:
+    """Concatenate the stylesheets, in their order, once every static file is in place."""
+    names = getattr(app.builder, "pagespeed_css", None)
+    if exception is not None or not names:
+        return
+    outdir = Path(app.outdir)
+    parts = []
+    for name in names:
+        path = outdir / name if name.startswith("_static/") else outdir / "_static" / name
+        parts.append(f"/* {path.relative_to(outdir)} */\n" + SOURCE_MAP.sub("", path.read_text()))
+    (outdir / "_static" / BUNDLE).write_text("\n".join(parts), encoding="utf-8")
+
+
+# -- keyboard access to what scrolls --------------------------------------------------------------
+SCROLLS = re.compile(r'<(pre|div class="(?:math-wrapper|table-wrapper)[^"]*")(?![^>]*tabindex)')
+
+
+def _focusable_scrollers(app, pagename, templatename, context, doctree) -> None:
+    if context.get("body"):
+        context["body"] = SCROLLS.sub(lambda m: f'<{m.group(1)} tabindex="0"', context["body"])
+
+
+# -- content laid out when near ------------------------------------------------------------------
+PRE = re.compile(r"<pre([^>]*)>(.*?)</pre>", re.S)
+MATH_BLOCK = re.compile(r'<div class="math-wrapper([^"]*)"([^>]*)>(.*?</mjx-container>)', re.S)
+SVG_HEIGHT = re.compile(r'<svg[^>]*? height="([\d.]+)ex"')
+
+
+def _lazy_layout(app, pagename, templatename, context, doctree) -> None:
+    """Give code blocks and displayed formulas the size they will have once laid out."""
+    body = context.get("body")
+    if not body:
+        return
+
+    def pre(match) -> str:
+        attributes, content = match.groups()
+        lines = max(content.count("\n"), 1)
+        return f'<pre{attributes} style="--lines: {lines}">{content}</pre>'
+
+    def math(match) -> str:
+        classes, attributes, content = match.groups()
+        height = SVG_HEIGHT.search(content)
+        style = f' style="--ex: {height.group(1)}"' if height else ""
+        return f'<div class="math-wrapper{classes}"{attributes}{style}>{content}'
+
+    context["body"] = MATH_BLOCK.sub(math, PRE.sub(pre, body))
+
+
+# -- copy buttons ----------------------------------------------------------------------------------
+# Code (cells' inputs, listings), not outputs: an output's box starts "output ... highlight-...".
+CODE = re.compile(
+    r'(<div class="highlight-[\w-]+ notranslate"><div class="highlight"><pre.*?</pre>)', re.S
+)
+COPY = '<button class="copy-code" type="button" hidden>Copy</button>'  # copy.js shows it
+
+
+def _copy_buttons(app, pagename, templatename, context, doctree) -> None:
+    if context.get("body"):
+        context["body"] = CODE.sub(lambda m: m.group(1) + COPY, context["body"])
+
+
+def setup(app):
+    # A change of this file changes every page: it counts as a change of the configuration.
+    version = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+    app.add_config_value("pagespeed_version", version, "html")
+    app.add_node(dropdown, html=(_visit_dropdown, _depart_dropdown))
+    app.add_node(dropdown_title, html=(_visit_dropdown_title, _depart_dropdown_title))
+    app.add_post_transform(Dropdowns)
+    app.connect("html-page-context", _defer_scripts)
+    app.connect("html-page-context", _size_and_defer_figures)
+    app.connect("html-page-context", _copy_buttons)
+    app.connect("html-page-context", _lazy_layout)
+    app.connect("html-page-context", _focusable_scrollers)
+    app.add_js_file("copy.js")
+    app.connect("html-page-context", _bundle_stylesheets, priority=900)  # after furo adds its own
+    app.connect("build-finished", _write_bundle, priority=900)  # after furo rewrites pygments.css
