@@ -59,10 +59,10 @@ references: $(VENV)/.reference
 html: $(VENV)/.docs
 	$(BIN)/sphinx-build $(SPHINXOPTS) -b html -c . docs $(BUILDDIR)/html
 
-# The browser tools the site tests use (axe-core), pinned in tests/docs/package.json; from npm.
+# The browser tools the site tests and benchmarks use (axe-core, Lighthouse), pinned in tests/docs/package.json; from npm.
 NODE_TOOLS := tests/docs/node_modules/.package-lock.json
 $(NODE_TOOLS): tests/docs/package.json tests/docs/package-lock.json
-	@if command -v npm >/dev/null; then npm ci --prefix tests/docs --no-audit --no-fund --silent; \
+	@if command -v npm >/dev/null; then npm ci --prefix tests/docs --no-audit --no-fund --loglevel=error; \
 	  else echo "npm not found: the browser test's accessibility check will be skipped"; fi
 
 lint: $(VENV)/.test
