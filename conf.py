@@ -96,7 +96,8 @@ def _local_extension(name: str):
 
 # svgmath typesets every formula to MathJax's SVG at build time: no page loads math code.
 # pagespeed defers scripts, folds dropdowns without a script and sizes and lazy-loads figures.
-_LOCAL_EXTENSIONS = [_local_extension(name) for name in ("svgmath", "pagespeed")]
+# livecode lets the reader run and edit every code cell of the chapters in the browser.
+_LOCAL_EXTENSIONS = [_local_extension(name) for name in ("svgmath", "pagespeed", "livecode")]
 html_math_renderer = "svg"
 
 # -- Publishing -----------------------------------------------------------------------------------
@@ -158,6 +159,10 @@ def _is_downloadable(docname: str) -> bool:
         return False
     head = path.read_text(encoding="utf-8")[:800]
     return "format_name: myst" in head and "\ndownload: false\n" not in head
+
+
+# The chapters (downloadable notebooks) are the pages whose code cells run in the browser.
+livecode_pages = sorted(p.stem for p in DOCS.glob("*.md") if _is_downloadable(p.stem))
 
 
 def _write_downloads(app, docname: str) -> None:

@@ -102,7 +102,7 @@ def browser():
 
 
 def _pages(site) -> list[str]:
-    skip = ("_static", "_sources", "_downloads", "_images", "_modules")
+    skip = ("_static", "_sources", "_downloads", "_images", "_modules", "_live")
     return sorted(
         p.relative_to(site).as_posix()
         for p in site.rglob("*.html")
