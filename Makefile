@@ -80,6 +80,7 @@ bench: $(VENV)/.test $(NODE_TOOLS)
 	$(BIN)/python benchmarks/run.py
 	$(MAKE) html
 	$(BIN)/python benchmarks/pages.py
+	$(BIN)/python benchmarks/live.py
 
 clean:
 	rm -rf $(BUILDDIR) $(VENV) .pytest_cache .ruff_cache src/*.egg-info
