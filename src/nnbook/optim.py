@@ -92,9 +92,9 @@ class SGD(Optimizer):
     .. math::
 
         g_t &\\leftarrow g_t + \\lambda \\theta_{t-1} \\\\
-        b_t &= \\mu b_{t-1} + g_t \\quad (b_1 = g_1) \\\\
-        \\theta_t &= \\theta_{t-1} - \\eta\\, b_t
-        \\quad\\text{(Nesterov: } \\theta_{t-1} - \\eta\\,(g_t + \\mu b_t)\\text{)}.
+        u_t &= \\mu u_{t-1} + g_t \\quad (u_1 = g_1) \\\\
+        \\theta_t &= \\theta_{t-1} - \\eta\\, u_t
+        \\quad\\text{(Nesterov: } \\theta_{t-1} - \\eta\\,(g_t + \\mu u_t)\\text{)}.
 
     PyTorch's form (no dampening): the buffer starts at the first gradient, not at zero, and the
     learning rate multiplies the buffer rather than entering it.

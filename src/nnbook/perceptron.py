@@ -38,8 +38,9 @@ class Perceptron:
 
     Notes
     -----
-    The prediction is :math:`\\hat y = H(w \\cdot x + b)` with the step function
-    :math:`H(z) = 1` for :math:`z \\ge 0` and 0 otherwise. For each sample in turn the rule is
+    The prediction is :math:`\\hat y = \\operatorname{step}(w \\cdot x + b)` with the step
+    function :math:`\\operatorname{step}(z) = 1` for :math:`z \\ge 0` and 0 otherwise. For each
+    sample in turn the rule is
 
     .. math::
 

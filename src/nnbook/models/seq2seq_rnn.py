@@ -27,7 +27,7 @@ class BahdanauAttention(Module):
 
     .. math::
 
-        e_j = v^\\top \\tanh(W_q q + W_k k_j), \\qquad \\alpha = \\mathrm{softmax}(e), \\qquad
+        e_j = w^\\top \\tanh(W_q q + W_k k_j), \\qquad \\alpha = \\mathrm{softmax}(e), \\qquad
         c = \\sum_j \\alpha_j k_j.
 
     A decoder calls it once per output step with the same keys, so every call pushes its cache
@@ -53,7 +53,7 @@ class BahdanauAttention(Module):
     key_weight : Parameter, shape (hidden, key_dim)
         :math:`W_k`.
     score_weight : Parameter, shape (hidden,)
-        :math:`v`.
+        :math:`w`.
 
     Shape
     -----

@@ -234,7 +234,7 @@ def fig_sigmoid_vs_step():
         lw=2,
         ls="-",
         drawstyle="steps-post",
-        label="step $H(z)$: only 0 or 1",
+        label=r"step$(z)$: only 0 or 1",
     )
     ax.plot(x, sigmoid(x), color=BLUE, lw=2.4, label=r"sigmoid $\sigma(z)$")
     ax.axhline(0.5, color=GREY, ls="--", lw=1)
