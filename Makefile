@@ -81,6 +81,7 @@ bench: $(VENV)/.test $(NODE_TOOLS)
 	$(MAKE) html
 	$(BIN)/python benchmarks/pages.py
 	$(BIN)/python benchmarks/live.py
+	$(BIN)/python benchmarks/figures.py
 
 clean:
 	rm -rf $(BUILDDIR) $(VENV) .pytest_cache .ruff_cache src/*.egg-info
