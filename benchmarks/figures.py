@@ -20,18 +20,10 @@ import re
 import shutil
 from pathlib import Path
 
+from chromium import CHROMIUM_ARGS
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 FIGURE = re.compile(r'<img[^>]* src="(_images/[^"]+\.svg)"[^>]*>')
 SIZE = re.compile(r'(width|height)="(\d+)"')
 

@@ -24,19 +24,10 @@ import shutil
 import time
 from pathlib import Path
 
+from chromium import CHROMIUM_ARGS, ONLY_THIS_MACHINE
 from site_server import serve
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-]
 
 
 def native_seconds(cells: list[dict]) -> list[float]:
@@ -96,7 +87,9 @@ def main(argv=None) -> int:
     chapters = sorted(p.stem for p in (args.site / "_live" / "cells").glob(f"{args.only}*.json"))
     results = {"chapters": {}}
     with serve(args.site) as base, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(
+            executable_path=shutil.which("chromium"), args=[*CHROMIUM_ARGS, ONLY_THIS_MACHINE]
+        )
         for name in chapters:
             cells = json.loads((args.site / "_live" / "cells" / f"{name}.json").read_text())
             cells = cells["cells"]

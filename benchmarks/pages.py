@@ -21,14 +21,12 @@ import statistics
 import subprocess
 from pathlib import Path
 
+from chromium import CHROMIUM_ARGS
 from site_server import serve
 
 ROOT = Path(__file__).resolve().parents[1]
 LIGHTHOUSE = ROOT / "tests" / "docs" / "node_modules" / ".bin" / "lighthouse"
-CHROME_FLAGS = (
-    "--headless --no-sandbox --disable-gpu --disable-background-networking "
-    "--disable-component-update --disable-sync --no-first-run"
-)
+CHROME_FLAGS = " ".join(CHROMIUM_ARGS)
 # Lighthouse's audits -> the figures reported, with their units.
 METRICS = {
     "largest-contentful-paint": ("lcp_s", 1e-3),

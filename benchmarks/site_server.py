@@ -1,6 +1,6 @@
 """Serve the built site on 127.0.0.1 as a static host does: gzip for text, cache headers.
 
-Used by the browser tests (tests/docs) and by the page benchmark (bench_pages.py).
+Used by the browser tests (tests/docs) and by the benchmarks that load pages (pages.py, live.py).
 
 GitHub Pages and Read the Docs compress HTML, CSS, JavaScript and SVG, so what a reader
 downloads is the compressed size; Python's plain ``http.server`` sends every byte as is. The

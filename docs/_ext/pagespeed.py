@@ -180,8 +180,40 @@ MATH_BLOCK = re.compile(r'<div class="math-wrapper([^"]*)"([^>]*)>(.*?</mjx-cont
 SVG_HEIGHT = re.compile(r'<svg[^>]*? height="([\d.]+)ex"')
 
 
+# A paragraph or box that starts after this much text lies below the first view, even in a wide
+# desktop window; only those are laid out when near (their height is guessed until then).
+FIRST_VIEW_CHARS = 4000
+LATER = re.compile(r'<p(?=[ >])([^>]*)>|<div class="(admonition (?![^"]*dropdown)[^"]*)"')
+TAG = re.compile(r"<[^>]*>")
+
+
+def _mark_later(body: str) -> str:
+    """Mark the paragraphs and boxes below the first view with the class ``later``.
+
+    Not on the API pages: in their entries (``dl.py``), a paragraph's lines that spill past its
+    guessed height would lie over the links of the next entry until the reader comes near."""
+    if '<dl class="py' in body:
+        return body
+    seen = {"text": 0, "end": 0}
+
+    def mark(match) -> str:
+        seen["text"] += len(TAG.sub("", body[seen["end"] : match.start()]))
+        seen["end"] = match.start()
+        if seen["text"] < FIRST_VIEW_CHARS:
+            return match.group(0)
+        if match.group(2) is not None:  # an admonition
+            return f'<div class="{match.group(2)} later"'
+        attributes = match.group(1)
+        if 'class="' in attributes:
+            return "<p" + attributes.replace('class="', 'class="later ', 1) + ">"
+        return f'<p class="later"{attributes}>'
+
+    return LATER.sub(mark, body)
+
+
 def _lazy_layout(app, pagename, templatename, context, doctree) -> None:
-    """Give code blocks and displayed formulas the size they will have once laid out."""
+    """Give code blocks and displayed formulas the size they will have once laid out, and mark
+    the paragraphs and boxes below the first view."""
     body = context.get("body")
     if not body:
         return
@@ -197,7 +229,7 @@ def _lazy_layout(app, pagename, templatename, context, doctree) -> None:
         style = f' style="--ex: {height.group(1)}"' if height else ""
         return f'<div class="math-wrapper{classes}"{attributes}{style}>{content}'
 
-    context["body"] = MATH_BLOCK.sub(math, PRE.sub(pre, body))
+    context["body"] = _mark_later(MATH_BLOCK.sub(math, PRE.sub(pre, body)))
 
 
 # -- copy buttons ----------------------------------------------------------------------------------

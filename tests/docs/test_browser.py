@@ -15,17 +15,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from chromium import CHROMIUM_ARGS
 from site_server import serve
-
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 # The math is typeset when the book is built: every formula arrives as an SVG, with no script.
 CHECK_MATH = """() => {

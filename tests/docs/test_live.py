@@ -14,18 +14,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from chromium import CHROMIUM_ARGS, ONLY_THIS_MACHINE
 from site_server import serve
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-]
 RUN_TIMEOUT_MS = 180_000  # a cold start and the cells above a figure, on a slow machine
 
 
@@ -43,7 +34,9 @@ def context():
     if chromium is None:
         pytest.skip("no chromium on PATH (Debian: apt-get install chromium)")
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(
+            executable_path=chromium, args=[*CHROMIUM_ARGS, ONLY_THIS_MACHINE]
+        )
         context = browser.new_context()
         context.outside = []  # requests to any host but the site's
         context.errors = []
