@@ -121,6 +121,9 @@ html_css_files = ["nnbook.css"]
 html_favicon = "docs/_static/favicon.svg"
 html_copy_source = True
 html_show_sourcelink = False
+# No Python module index: the API reference lists the modules, and the index page's 11 px
+# toggle images are too coarse for a phone's screen.
+html_domain_indices = False
 html_theme_options = {
     "source_repository": "",
     "navigation_with_keys": True,
@@ -239,7 +242,19 @@ def _complete_sitemap(app, exception):
         links.put(item)
 
 
+# The Performance page draws the committed results of `make bench`: a new result re-reads the
+# page, and its front matter has it executed anew rather than taken from the cache.
+_BENCH_RESULTS = sorted((ROOT / "benchmarks" / "results").glob("*.json"))
+
+
+def _note_bench_results(app, docname: str, source: list[str]) -> None:
+    if docname == "performance":
+        for path in _BENCH_RESULTS:
+            app.env.note_dependency(str(path))
+
+
 def setup(app):
+    app.connect("source-read", _note_bench_results)
     for extension in _LOCAL_EXTENSIONS:
         extension.setup(app)
     app.connect("html-page-context", _page_context, priority=900)  # after furo's own handler
