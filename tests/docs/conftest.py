@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from chromium import CHROMIUM_ARGS
+from site_server import serve
 
 ROOT = Path(__file__).resolve().parents[2]
 HTML = ROOT / "_build" / "html"
@@ -47,3 +50,32 @@ def chapters() -> list[str]:
         for name, head in heads.items()
         if "format_name: myst" in head and "\ndownload: false\n" not in head
     )
+
+
+@pytest.fixture(scope="module")
+def server(site):
+    """The built site on 127.0.0.1, served compressed as a static host serves it."""
+    with serve(site) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def launch():
+    """Start Debian's headless Chromium with the project's flags and any extra ones; skipped
+    where playwright or Chromium is missing. The browsers close with the module."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.skip("no chromium on PATH (Debian: apt-get install chromium)")
+    with sync_api.sync_playwright() as p:
+        browsers = []
+
+        def start(*extra_args):
+            browsers.append(
+                p.chromium.launch(executable_path=chromium, args=[*CHROMIUM_ARGS, *extra_args])
+            )
+            return browsers[-1]
+
+        yield start
+        for browser in browsers:
+            browser.close()

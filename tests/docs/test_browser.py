@@ -10,13 +10,10 @@ is skipped with the reason.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from chromium import CHROMIUM_ARGS
-from site_server import serve
 
 # The math is typeset when the book is built: every formula arrives as an SVG, with no script.
 CHECK_MATH = """() => {
@@ -89,21 +86,8 @@ RUN_AXE = """async () => {
 
 
 @pytest.fixture(scope="module")
-def server(site):
-    with serve(site) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        pytest.skip("no chromium on PATH (Debian: apt-get install chromium)")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+def browser(launch):
+    return launch()
 
 
 def _pages(site) -> list[str]:

@@ -9,39 +9,22 @@ leave the site: every other host is routed away, and Chromium cannot even resolv
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from chromium import CHROMIUM_ARGS, ONLY_THIS_MACHINE
-from site_server import serve
+from chromium import ONLY_THIS_MACHINE
 
 RUN_TIMEOUT_MS = 180_000  # a cold start and the cells above a figure, on a slow machine
 
 
 @pytest.fixture(scope="module")
-def server(site):
-    with serve(site) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def context():
+def context(launch):
     """One browser profile for the module, as one reader: its HTTP cache warms up."""
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        pytest.skip("no chromium on PATH (Debian: apt-get install chromium)")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=chromium, args=[*CHROMIUM_ARGS, ONLY_THIS_MACHINE]
-        )
-        context = browser.new_context()
-        context.outside = []  # requests to any host but the site's
-        context.errors = []
-        yield context
-        browser.close()
+    context = launch(ONLY_THIS_MACHINE).new_context()
+    context.outside = []  # requests to any host but the site's
+    context.errors = []
+    return context
 
 
 def _open(context, server, name):
