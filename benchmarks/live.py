@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import importlib.util
 import json
 import shutil
 import time
 from pathlib import Path
 
 from chromium import CHROMIUM_ARGS, ONLY_THIS_MACHINE
+from file_module import load_module
 from site_server import serve
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,11 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def native_seconds(cells: list[dict]) -> list[float]:
     """Each cell's time when this Python runs it with the browser's runner, in the browser's
     order: the first cell twice (the second run is the one counted), then the rest."""
-    spec = importlib.util.spec_from_file_location(
-        "runner", ROOT / "docs" / "_static" / "live" / "runner.py"
-    )
-    runner = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(runner)
+    runner = load_module(ROOT / "docs" / "_static" / "live" / "runner.py")
     session = runner.Session(lambda kind, data: None)
     session.prepare_matplotlib()
     times = []

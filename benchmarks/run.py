@@ -10,20 +10,14 @@ Writes ``benchmarks/results/bench.json``, ``bench.md`` (a Markdown table) and ``
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import platform
 from pathlib import Path
 
+from file_module import load_module
+
 HERE = Path(__file__).resolve().parent
-
-
-def _load(path: Path):
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def machine() -> dict:
@@ -106,7 +100,7 @@ def main(argv=None) -> int:
     rows: list[dict] = []
     for path in sorted(HERE.glob(f"bench_{args.only}*.py")):
         print(f"running {path.name} ...", flush=True)
-        rows.extend(_load(path).run(args.repeat))
+        rows.extend(load_module(path).run(args.repeat))
     rows = with_ratios(rows)
     info = machine()
     args.out.mkdir(parents=True, exist_ok=True)

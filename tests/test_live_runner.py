@@ -6,11 +6,11 @@ the page for printed text, a last expression, a figure, an error, glue and displ
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
 
 import pytest
+from file_module import load_module
 
 RUNNER = Path(__file__).resolve().parents[1] / "docs" / "_static" / "live" / "runner.py"
 
@@ -21,9 +21,7 @@ def session(monkeypatch):
     # browser; here myst_nb and IPython are installed, so hide them for the test.
     for name in ("myst_nb", "IPython", "IPython.display"):
         monkeypatch.delitem(sys.modules, name, raising=False)
-    spec = importlib.util.spec_from_file_location("live_runner", RUNNER)
-    runner = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(runner)
+    runner = load_module(RUNNER)
     events: list[tuple[str, str]] = []
     session = runner.Session(lambda kind, data: events.append((kind, data)))
     session.prepare_matplotlib()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import importlib.util
 import io
 import json
 import tarfile
@@ -17,16 +16,14 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from file_module import load_module
 
 LIVECODE = Path(__file__).resolve().parents[1] / "docs" / "_ext" / "livecode.py"
 
 
 @pytest.fixture
 def livecode():
-    spec = importlib.util.spec_from_file_location("livecode", LIVECODE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_module(LIVECODE)
 
 
 def _fake_distribution(livecode, cache: Path, monkeypatch) -> dict[str, bytes]:

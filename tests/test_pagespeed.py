@@ -3,20 +3,17 @@ the reader comes near."""
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
+from file_module import load_module
 
 PAGESPEED = Path(__file__).resolve().parents[1] / "docs" / "_ext" / "pagespeed.py"
 
 
 @pytest.fixture
 def pagespeed():
-    spec = importlib.util.spec_from_file_location("pagespeed", PAGESPEED)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_module(PAGESPEED)
 
 
 def test_only_what_starts_below_the_first_view_is_marked(pagespeed):

@@ -28,6 +28,7 @@ Used from ``conf.py``: ``livecode.setup(app)``.
 from __future__ import annotations
 
 import base64
+import filecmp
 import hashlib
 import json
 import os
@@ -335,8 +336,9 @@ def _install(app, exception) -> None:
     sources += list(app.builder.livecode_wheels.values())
     for path in sources:
         destination = target / path.name
-        if not destination.is_file() or destination.read_bytes() != path.read_bytes():
-            shutil.copyfile(path, destination)
+        # A copy keeps its source's size and time, so an unchanged file is not read again.
+        if not destination.is_file() or not filecmp.cmp(path, destination):
+            shutil.copy2(path, destination)
     (target / "pyodide-lock.json").write_text(json.dumps(lock), encoding="utf-8")
 
 

@@ -10,10 +10,11 @@ one arrives.
 * Each figure gets its width and height, read from the SVG file, so the browser reserves its box
   before the file arrives, and is loaded lazily: the browser fetches it when the reader scrolls
   near (a figure already near the top is fetched as soon as the page is laid out).
-* Code blocks, displayed formulas and the paragraphs below a chapter's introduction are laid
-  out only when the reader nears them (CSS ``content-visibility: auto``, in ``nnbook.css``),
-  which spares a long chapter most of its layout work before the first paint. Code blocks and
-  formulas get the height they will have (from their number of lines, or the formula's height).
+* Code blocks, displayed formulas, and the paragraphs and boxes that start below the first view
+  are laid out only when the reader nears them (CSS ``content-visibility: auto``, in
+  ``nnbook.css``), which spares a long chapter most of its layout work before the first paint.
+  Code blocks and formulas get the height they will have (from their number of lines, or the
+  formula's height); a paragraph's height is guessed, so nothing in the first view waits.
   Never a whole section, nor anything holding a button or a link outside running text: a skipped
   element's contents have no real position, and a target must always have one.
 * The stylesheets are served as one file, ``_static/site.css``: one request blocks the first

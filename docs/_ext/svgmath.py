@@ -197,15 +197,21 @@ def _tex(node) -> str:
     return body
 
 
-def _key(node) -> str:
-    return f"{int(isinstance(node, nodes.math_block))}:{_tex(node)}"
+def _key(tex: str, display: bool) -> str:
+    """How a page's typeset formulas are looked up: inline and displayed ones differ."""
+    return f"{int(display)}:{tex}"
+
+
+def _formula(node) -> tuple[str, bool]:
+    return _tex(node), isinstance(node, nodes.math_block)
 
 
 def _formulas(doctree) -> list[list]:
     """The distinct formulas of a page, in document order, as ``[tex, display]``."""
     found = {}
     for node in doctree.findall(lambda n: isinstance(n, (nodes.math, nodes.math_block))):
-        found.setdefault(_key(node), [_tex(node), isinstance(node, nodes.math_block)])
+        tex, display = _formula(node)
+        found.setdefault(_key(tex, display), [tex, display])
     return list(found.values())
 
 
@@ -232,7 +238,7 @@ def _typeset_all(app, env) -> None:
     if todo or "css" not in cache:
         result = _run_child(todo)
         for docname, page in result["pages"].items():
-            keys = [f"{int(display)}:{tex}" for tex, display in todo[docname]]
+            keys = [_key(tex, display) for tex, display in todo[docname]]
             html = dict(zip(keys, page["html"], strict=True))
             cache["pages"][docname] = {"key": wanted[docname], "html": html, "defs": page["defs"]}
         cache["css"] = result["css"]
@@ -243,7 +249,7 @@ def _typeset_all(app, env) -> None:
 
 def _svg(self, node) -> str:
     """The typeset HTML of a formula of the page being written."""
-    return self.builder.svgmath[self.builder.current_docname]["html"][_key(node)]
+    return self.builder.svgmath[self.builder.current_docname]["html"][_key(*_formula(node))]
 
 
 def visit_math(self, node: nodes.math) -> None:

@@ -14,7 +14,7 @@ The chapters import two things that only the book's build provides: ``myst_nb.gl
 stores a value for the text) and ``IPython.display``. Small stand-ins are installed here: ``glue``
 shows its value when asked to, ``display`` shows an object as the notebook would.
 
-The same file runs under CPython in the tests (tests/docs/test_live_runner.py).
+The same file runs under CPython in the tests (tests/test_live_runner.py).
 """
 
 from __future__ import annotations
