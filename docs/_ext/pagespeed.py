@@ -33,6 +33,7 @@ Used from ``conf.py``: ``pagespeed.setup(app)``.
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 from pathlib import Path
 
@@ -238,18 +239,25 @@ def _lazy_layout(app, pagename, templatename, context, doctree) -> None:
 CODE = re.compile(
     r'(<div class="highlight-[\w-]+ notranslate"><div class="highlight"><pre.*?</pre>)', re.S
 )
-COPY = '<button class="copy-code" type="button" hidden>Copy</button>'  # copy.js shows it
+# The button's words; an edition in another language sets pagespeed_copy_words to its own.
+COPY_WORDS = {"copy": "Copy", "copied": "Copied", "failed": "Copy failed"}
 
 
 def _copy_buttons(app, pagename, templatename, context, doctree) -> None:
+    words = {key: html.escape(value) for key, value in app.config.pagespeed_copy_words.items()}
+    button = (  # copy.js shows it, and says what happened in the words given here
+        f'<button class="copy-code" type="button" data-copied="{words["copied"]}" '
+        f'data-failed="{words["failed"]}" hidden>{words["copy"]}</button>'
+    )
     if context.get("body"):
-        context["body"] = CODE.sub(lambda m: m.group(1) + COPY, context["body"])
+        context["body"] = CODE.sub(lambda m: m.group(1) + button, context["body"])
 
 
 def setup(app):
     # A change of this file changes every page: it counts as a change of the configuration.
     version = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
     app.add_config_value("pagespeed_version", version, "html")
+    app.add_config_value("pagespeed_copy_words", COPY_WORDS, "html")
     app.add_node(dropdown, html=(_visit_dropdown, _depart_dropdown))
     app.add_node(dropdown_title, html=(_visit_dropdown_title, _depart_dropdown_title))
     app.add_post_transform(Dropdowns)

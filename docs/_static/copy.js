@@ -32,11 +32,13 @@ document.addEventListener("click", async (event) => {
   if (lines.some((line) => prompt.test(line))) {
     lines = lines.filter((line) => prompt.test(line)).map((line) => line.replace(prompt, ""));
   }
+  const label = button.dataset.label ?? (button.dataset.label = button.textContent);
   try {
     await navigator.clipboard.writeText(lines.join("\n"));
-    button.textContent = "Copied";
+    button.textContent = button.dataset.copied;
   } catch {
-    button.textContent = "Copy failed"; // e.g. a page opened from file://, without clipboard access
+    // e.g. a page opened from file://, without clipboard access
+    button.textContent = button.dataset.failed;
   }
-  setTimeout(() => (button.textContent = "Copy"), 2000);
+  setTimeout(() => (button.textContent = label), 2000);
 });

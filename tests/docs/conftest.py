@@ -16,26 +16,50 @@ ROOT = Path(__file__).resolve().parents[2]
 HTML = ROOT / "_build" / "html"
 
 
+KOREAN = ROOT / "_build" / "ko"
+SPHINX = [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-n", "-j", "2", "-c", "."]
+
+
 @dataclass
 class Build:
     returncode: int
     log: str
     html: Path
+    korean_returncode: int
+    korean_log: str
 
 
 @pytest.fixture(scope="session")
 def build() -> Build:
-    """Run the same build as ``make html``; executions are cached, so an unchanged book is quick."""
-    cmd = [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-n", "-j", "2"]
-    cmd += ["-b", "html", "-c", ".", "docs", str(HTML)]
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
-    return Build(proc.returncode, proc.stdout + proc.stderr, HTML)
+    """Run the same builds as ``make html``: the English site (executions are cached, so an
+    unchanged book is quick), then the Korean edition, built afresh (``-E``: an incremental build
+    re-reads only changed pages and can hide a warning), copied to ``html/ko/``."""
+    english = subprocess.run(
+        [*SPHINX, "-b", "html", "docs", str(HTML)], cwd=ROOT, capture_output=True, text=True
+    )
+    korean = subprocess.run(
+        [*SPHINX, "-E", "-b", "html", "-D", "language=ko", "-d", str(KOREAN / "doctrees")]
+        + ["docs", str(KOREAN / "html")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    if english.returncode == 0 and korean.returncode == 0:
+        merge = [sys.executable, "docs/_ext/editions.py", str(HTML), str(KOREAN / "html")]
+        subprocess.run(merge, cwd=ROOT, check=True)
+    return Build(
+        english.returncode,
+        english.stdout + english.stderr,
+        HTML,
+        korean.returncode,
+        korean.stdout + korean.stderr,
+    )
 
 
 @pytest.fixture(scope="session")
 def site(build) -> Path:
     """The built site; the tests that read it fail early if the build failed."""
-    if build.returncode != 0:
+    if build.returncode != 0 or build.korean_returncode != 0:
         pytest.fail("the docs build failed; see test_build for its log", pytrace=False)
     return build.html
 

@@ -6,6 +6,55 @@
 // "Stop" ends a running cell (by restarting the worker), "Reset" starts a new session.
 (() => {
   const root = new URL(document.documentElement.dataset.content_root || "./", location.href);
+  // The Korean edition (under ko/) uses the English site's copy of Pyodide: data-pyodide.
+  const pyodide = new URL(document.currentScript.dataset.pyodide || "_live/pyodide/", root);
+  // The interface's words in the page's language (the English and the Korean edition).
+  const TEXT = {
+    en: {
+      run: "Run",
+      stop: "Stop",
+      reset: "Reset",
+      runCell: (n) => `Run cell ${n}`,
+      stopCell: (n) => `Stop cell ${n}`,
+      output: (n) => `Output of cell ${n}, computed in your browser`,
+      figure: "A figure drawn by this cell in your browser",
+      ready: (s) => `Python is ready (started in ${s} s).`,
+      died: (text) => `Python stopped: ${text}`,
+      stopped: "Stopped. The next Run starts a new Python session.",
+      wasReset: "Reset. The next Run starts a new Python session.",
+      fileUrl:
+        "Running the code needs the book served over http, not opened as a file: " +
+        "run `make serve` and open http://127.0.0.1:8000 (any static web server works).",
+      starting: "Starting Python in your browser…",
+      above: (n, of) => `Running the cells above first: ${n} of ${of}…`,
+      slow: (s) => `This cell takes about ${s} s in a browser.`,
+      running: (n, s) => `Running cell ${n}: ${s} s`,
+      done: (n, ok, s) => `Cell ${n} ${ok ? "ran" : "raised an error"} in ${s} s.`,
+      noStart: (text) => `Python could not start: ${text}`,
+    },
+    ko: {
+      run: "실행",
+      stop: "중지",
+      reset: "초기화",
+      runCell: (n) => `셀 ${n} 실행`,
+      stopCell: (n) => `셀 ${n} 중지`,
+      output: (n) => `셀 ${n}의 출력 (브라우저에서 계산)`,
+      figure: "이 셀이 브라우저에서 그린 그림",
+      ready: (s) => `Python 준비 완료 (${s}초 걸림).`,
+      died: (text) => `Python이 멈췄다: ${text}`,
+      stopped: "중지했다. 다음 실행 때 새 Python 세션을 시작한다.",
+      wasReset: "초기화했다. 다음 실행 때 새 Python 세션을 시작한다.",
+      fileUrl:
+        "코드를 실행하려면 책을 파일로 열지 말고 http로 제공해야 한다: " +
+        "`make serve`를 실행하고 http://127.0.0.1:8000 을 열자 (어떤 정적 웹 서버든 된다).",
+      starting: "브라우저에서 Python을 시작하는 중…",
+      above: (n, of) => `위의 셀부터 실행하는 중: ${of}개 중 ${n}번째…`,
+      slow: (s) => `이 셀은 브라우저에서 약 ${s}초 걸린다.`,
+      running: (n, s) => `셀 ${n} 실행 중: ${s}초`,
+      done: (n, ok, s) => `셀 ${n}: ${ok ? "실행 완료" : "오류 발생"} (${s}초).`,
+      noStart: (text) => `Python을 시작하지 못했다: ${text}`,
+    },
+  }[document.documentElement.lang === "ko" ? "ko" : "en"];
   const page = location.pathname.split("/").pop().replace(/\.html$/, "") || "index";
   let worker = null; // the session's worker, once started
   let ready = null; // resolves when the session can run cells
@@ -28,7 +77,7 @@
       out = document.createElement("div");
       out.className = "live-output";
       out.setAttribute("aria-live", "polite");
-      out.setAttribute("aria-label", `Output of cell ${index + 1}, computed in your browser`);
+      out.setAttribute("aria-label", TEXT.output(index + 1));
       cell.appendChild(out);
     }
     return out;
@@ -61,7 +110,7 @@
     } else if (kind === "figure") {
       const img = document.createElement("img");
       img.src = URL.createObjectURL(new Blob([data], { type: "image/svg+xml" }));
-      img.alt = "A figure drawn by this cell in your browser";
+      img.alt = TEXT.figure;
       img.className = "live-figure";
       out.appendChild(img);
     } else if (kind === "status") {
@@ -79,7 +128,7 @@
       bar.setAttribute("role", "status");
       bar.innerHTML =
         '<span class="live-session-text"></span>' +
-        '<button type="button" class="live-reset">Reset</button>';
+        `<button type="button" class="live-reset">${TEXT.reset}</button>`;
       bar.querySelector(".live-reset").addEventListener("click", reset);
       document.body.appendChild(bar);
     }
@@ -100,7 +149,7 @@
       worker.onmessage = receive;
       worker.postMessage({
         type: "start",
-        pyodide: new URL("_live/pyodide/", root).href,
+        pyodide: pyodide.href,
         runner: new URL("_static/live/runner.py", root).href,
         // What cell `index` and the cells above it need.
         packages: [...new Set(chapter.cells.slice(0, index + 1).flatMap((c) => c.packages))],
@@ -122,15 +171,15 @@
     const message = event.data;
     if (message.type === "status") status(message.text);
     else if (message.type === "ready") {
-      status(`Python is ready (started in ${message.seconds.toFixed(1)} s).`);
+      status(TEXT.ready(message.seconds.toFixed(1)));
       starting?.resolve();
       starting = null;
     } else if (message.type === "failed") {
-      status(`Python stopped: ${message.text.split("\n")[0]}`);
+      status(TEXT.died(message.text.split("\n")[0]));
       starting?.reject(new Error(message.text));
       starting = null;
       for (const run of pending.values()) {
-        append(run.output, "error", `Python stopped: ${message.text}`);
+        append(run.output, "error", TEXT.died(message.text));
         run.resolve(false);
       }
     } else if (message.type === "output") {
@@ -152,7 +201,7 @@
     for (const run of pending.values()) run.resolve(false);
     pending = new Map();
     queue = Promise.resolve();
-    status("Stopped. The next Run starts a new Python session.");
+    status(TEXT.stopped);
   }
 
   function reset() {
@@ -161,7 +210,7 @@
       cell.classList.remove("live-ran");
       cell.querySelector(":scope > .live-output")?.remove();
     }
-    status("Reset. The next Run starts a new Python session.");
+    status(TEXT.wasReset);
   }
 
   // How long each cell took, for `make bench` (benchmarks/live.py) to read.
@@ -192,45 +241,43 @@
     const out = outputOf(index);
     if (location.protocol === "file:") {
       clear(out);
-      append(out, "status",
-        "Running the code needs the book served over http, not opened as a file: " +
-        "run `make serve` and open http://127.0.0.1:8000 (any static web server works).");
+      append(out, "status", TEXT.fileUrl);
       return;
     }
     clear(out);
-    button.textContent = "Stop";
-    button.setAttribute("aria-label", `Stop cell ${index + 1}`);
+    button.textContent = TEXT.stop;
+    button.setAttribute("aria-label", TEXT.stopCell(index + 1));
     try {
-      if (!worker) append(out, "status", "Starting Python in your browser…");
+      if (!worker) append(out, "status", TEXT.starting);
       await start(index);
       clear(out);
       const seconds = chapter.seconds[index];
       const before = ran.slice(0, index).map((done, i) => (done ? -1 : i)).filter((i) => i >= 0);
       for (const [n, i] of before.entries()) {
-        status(`Running the cells above first: ${n + 1} of ${before.length}…`);
+        status(TEXT.above(n + 1, before.length));
         const earlier = outputOf(i);
         clear(earlier);
         await execute(i, earlier ?? out);
       }
       if (seconds && seconds >= 3) {
-        append(out, "status", `This cell takes about ${Math.round(seconds)} s in a browser.`);
+        append(out, "status", TEXT.slow(Math.round(seconds)));
       }
       const begin = performance.now();
       const tick = setInterval(() => {
-        status(`Running cell ${index + 1}: ${((performance.now() - begin) / 1000).toFixed(0)} s`);
+        status(TEXT.running(index + 1, ((performance.now() - begin) / 1000).toFixed(0)));
       }, 1000);
       const ok = await execute(index, out);
       clearInterval(tick);
       const took = ((performance.now() - begin) / 1000).toFixed(1);
-      status(`Cell ${index + 1} ${ok ? "ran" : "raised an error"} in ${took} s.`);
+      status(TEXT.done(index + 1, ok, took));
       out.dataset.done = ok ? "ok" : "error";
     } catch (error) {
-      append(out, "error", `Python could not start: ${error.message}`);
+      append(out, "error", TEXT.noStart(error.message));
       out.dataset.done = "error";
       ready = null;
     } finally {
-      button.textContent = "Run";
-      button.setAttribute("aria-label", `Run cell ${index + 1}`);
+      button.textContent = TEXT.run;
+      button.setAttribute("aria-label", TEXT.runCell(index + 1));
     }
   }
 
@@ -238,7 +285,7 @@
     const button = event.target.closest("button.live-run");
     if (!button) return;
     const index = Number(button.closest("div.cell[data-cell]").dataset.cell);
-    if (button.textContent === "Stop") {
+    if (button.textContent === TEXT.stop) {
       stop();
       return;
     }
