@@ -10,7 +10,7 @@ CHECKED    := src tests benchmarks conf.py docs/_ext
 .PHONY: help html update-po test lint serve bench clean reference references
 
 help:
-	@echo "make html   build the book into $(BUILDDIR)/html (executes every chapter)"
+	@echo "make html   build the book into $(BUILDDIR)/html, its Korean edition into html/ko (executes every chapter)"
 	@echo "make update-po  refresh the Korean catalogs (locales/ko) after an edit of the English text"
 	@echo "make test   lint, unit tests, gradient checks, torch cross-checks, docs build, browser test"
 	@echo "make serve  live-reloading preview on http://127.0.0.1:8000"
