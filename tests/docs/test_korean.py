@@ -100,6 +100,8 @@ def test_every_page_but_the_api_reference_is_in_korean(site):
         assert '<html class="no-js" lang="ko"' in source, page.name
         title = re.search(r"<h1>(.*?)</h1>", source, re.S).group(1)
         assert re.search(r"[가-힣]", title), f"{page.name}: title {title!r}"
+        description = re.findall(r'<meta name="description" content="([^"]+)"', source)
+        assert len(description) == 1 and re.search(r"[가-힣]", description[0]), page.name
         # The prose is Korean: paragraphs, without code, math and the bibliography's entries.
         source = re.sub(r'<div class="citation".*?</div>', " ", source, flags=re.S)
         prose = " ".join(re.findall(r"<p\b[^>]*>(.*?)</p>", source, re.S))
