@@ -101,11 +101,11 @@ def _local_extension(name: str):
 # livecode lets the reader run and edit every code cell of the chapters in the browser.
 # editions makes the Korean edition (switcher, hreflang, its settings); gluetranslated lets its
 # translated paragraphs show glued numbers; koreansearch indexes Korean words without particles.
-_LOCAL_EXTENSIONS = [
-    _local_extension(name)
+_LOCAL_EXTENSIONS = {
+    name: _local_extension(name)
     for name in ("svgmath", "pagespeed", "livecode", "editions", "gluetranslated", "koreansearch")
-]
-editions = _LOCAL_EXTENSIONS[3]
+}
+editions = _LOCAL_EXTENSIONS["editions"]
 html_math_renderer = "svg"
 
 # -- The Korean edition ---------------------------------------------------------------------------
@@ -309,7 +309,7 @@ def _note_bench_results(app, docname: str, source: list[str]) -> None:
 
 def setup(app):
     app.connect("source-read", _note_bench_results)
-    for extension in _LOCAL_EXTENSIONS:
+    for extension in _LOCAL_EXTENSIONS.values():
         extension.setup(app)
     app.connect("html-page-context", _page_context, priority=900)  # after furo's own handler
     app.connect("autodoc-process-docstring", _chapter_section, priority=400)  # before napoleon
