@@ -142,3 +142,20 @@ def test_a_page_opened_as_a_file_says_to_serve_it(site, context):
     message.wait_for(timeout=10_000)
     assert "make serve" in message.inner_text()
     page.close()
+
+
+def test_the_korean_edition_runs_cells_from_the_english_sites_pyodide(site, server, context):
+    """The Korean pages (ko/) run their cells with the English site's copy of Pyodide, and say
+    so in Korean."""
+    assert not (site / "ko" / "_live" / "pyodide").exists(), "the Korean edition copies Pyodide"
+    page = _open(context, server, "ko/feedforward")
+    fetched = []
+    page.on("request", lambda request: fetched.append(urlsplit(request.url).path))
+    cell = page.locator("div.cell[data-cell]:has(button.live-run)").first
+    assert cell.locator("button.live-run").inner_text() == "실행"
+    output = _run(page, cell)
+    assert output.get_attribute("data-done") == "ok", output.inner_text()
+    assert any(path.startswith("/_live/pyodide/") for path in fetched), fetched
+    assert "실행 완료" in page.locator(".live-session").inner_text()
+    assert not context.outside, context.outside
+    page.close()
