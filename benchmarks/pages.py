@@ -39,12 +39,14 @@ CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
 
 
 def pages(site: Path) -> list[str]:
-    """Every page a reader opens: the chapters, the reference pages, the API pages."""
-    skip = ("_static", "_sources", "_downloads", "_images", "_modules", "genindex", "search")
+    """Every page a reader opens: the chapters, the reference pages, the API pages, in both
+    editions (the Korean one under ko/)."""
+    tools = ("genindex.html", "search.html", "404.html")
     return sorted(
         p.relative_to(site).as_posix()
         for p in site.rglob("*.html")
-        if not p.relative_to(site).as_posix().startswith(skip) and p.name != "404.html"
+        if not any(part.startswith("_") for part in p.relative_to(site).parts)
+        and p.name not in tools
     )
 
 

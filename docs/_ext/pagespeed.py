@@ -38,13 +38,21 @@ import re
 from pathlib import Path
 
 from docutils import nodes
+from sphinx import addnodes
 from sphinx.builders.html._assets import _CascadingStyleSheet, _JavaScript
 from sphinx.transforms.post_transforms import SphinxPostTransform
 
 # -- scripts -------------------------------------------------------------------------------------
 
 
+# The theme's script takes the class "no-js" off <html> once the page is parsed, and so has the
+# style of every element of the page computed again; taken off before the body is read, it costs
+# nothing. (The theme hides its light/dark switch while the class is there.)
+NO_JS = '<script>document.documentElement.classList.remove("no-js")</script>'
+
+
 def _defer_scripts(app, pagename, templatename, context, doctree) -> None:
+    context["metatags"] = NO_JS + "\n" + context.get("metatags", "")
     if pagename == "search":  # its template adds the search scripts, which need doctools.js first
         return
     scripts = []
@@ -189,13 +197,65 @@ LATER = re.compile(r'<p(?=[ >])([^>]*)>|<div class="(admonition (?![^"]*dropdown
 TAG = re.compile(r"<[^>]*>")
 
 
+# An API entry's description (its <dd>) below the first view is laid out when near; until then it
+# keeps a height the build guesses from its text. The guess must not fall short: the lines of a
+# description taller than its guess would lie over the next entry's links (Lighthouse's
+# target-size audit lays out what it checks). So it counts this many characters to a line, fewer
+# than a phone's narrow column holds, and more lines for each block. A guess too tall only makes
+# the scroll bar run ahead. The signature (<dt>) stays: the contents list links to it, and the
+# theme finds where each link's target lies as the page loads.
+ENTRY_CHARS_PER_LINE = 32
+DL = re.compile(r'<dl class="py [a-z]+">|<dl\b[^>]*>|</dl>')
+BLOCK = re.compile(r"<(?:p|li|dt|dd|pre|div|table|tr)\b")
+
+
+def _mark_later_entries(body: str) -> str:
+    """Mark the descriptions of the API entries (top-level ``dl.py``) below the first view with
+    the class ``later`` and the number of lines they may take (``--lines``)."""
+    depth, start, entries = 0, None, []
+    for match in DL.finditer(body):
+        if match.group(0) == "</dl>":
+            depth -= 1
+            if depth == 0 and start is not None:
+                entries.append((start, match.end()))
+                start = None
+            continue
+        if depth == 0 and match.group(0).startswith('<dl class="py'):
+            start = match.start()
+        depth += 1
+    out, end = [], 0
+    for first, last in entries:
+        description = body.find("<dd>", first, last)
+        if description < 0 or len(TAG.sub("", body[:description])) < FIRST_VIEW_CHARS:
+            continue
+        content = body[description:last]
+        lines = len(TAG.sub("", content)) // ENTRY_CHARS_PER_LINE + 2 * len(BLOCK.findall(content))
+        lines += sum(int(n) for n in re.findall(r'style="--lines: (\d+)"', content))
+        lines += sum(round(float(ex)) for ex in re.findall(r'style="--ex: ([\d.]+)"', content))
+        out += [body[end:description], f'<dd class="later" style="--lines: {lines}">']
+        end = description + len("<dd>")
+    return "".join(out) + body[end:]
+
+
+def _members_out_of_contents(app, doctree) -> None:
+    """The contents of an API page list its classes and functions, not each of their members.
+
+    The theme finds, as the page loads, where every link of the contents points; a member's
+    entry lies inside a description that is laid out only when near (above), and finding it
+    would lay them all out at once."""
+    for desc in doctree.findall(addnodes.desc):
+        if isinstance(desc.parent, addnodes.desc_content):
+            desc["no-contents-entry"] = True
+
+
 def _mark_later(body: str) -> str:
     """Mark the paragraphs and boxes below the first view with the class ``later``.
 
-    Not on the API pages: in their entries (``dl.py``), a paragraph's lines that spill past its
-    guessed height would lie over the links of the next entry until the reader comes near."""
+    On the API pages, the entries' whole descriptions, with a height guessed from their text:
+    the lines of a paragraph there that spilled past its own guessed height would lie over the
+    links of the next entry until the reader came near."""
     if '<dl class="py' in body:
-        return body
+        return _mark_later_entries(body)
     seen = {"text": 0, "end": 0}
 
     def mark(match) -> str:
@@ -254,9 +314,10 @@ def _copy_buttons(app, pagename, templatename, context, doctree) -> None:
 
 
 def setup(app):
-    # A change of this file changes every page: it counts as a change of the configuration.
+    # A change of this file changes every page (and what is read from them): a change of the
+    # configuration that re-reads every page.
     version = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
-    app.add_config_value("pagespeed_version", version, "html")
+    app.add_config_value("pagespeed_version", version, "env")
     app.add_config_value("pagespeed_copy_words", COPY_WORDS, "html")
     app.add_node(dropdown, html=(_visit_dropdown, _depart_dropdown))
     app.add_node(dropdown_title, html=(_visit_dropdown_title, _depart_dropdown_title))
@@ -265,6 +326,7 @@ def setup(app):
     app.connect("html-page-context", _size_and_defer_figures)
     app.connect("html-page-context", _copy_buttons)
     app.connect("html-page-context", _lazy_layout)
+    app.connect("doctree-read", _members_out_of_contents, priority=400)  # before the contents
     app.connect("html-page-context", _focusable_scrollers)
     app.add_js_file("copy.js")
     app.connect("html-page-context", _bundle_stylesheets, priority=900)  # after furo adds its own
