@@ -197,6 +197,19 @@ LATER = re.compile(r'<p(?=[ >])([^>]*)>|<div class="(admonition (?![^"]*dropdown
 TAG = re.compile(r"<[^>]*>")
 
 
+def _text_before(body: str):
+    """A function that tells how many characters of text ``body`` has before a position; asked
+    about positions in increasing order, it reads each part of the page once."""
+    seen = {"text": 0, "end": 0}
+
+    def upto(position: int) -> int:
+        seen["text"] += len(TAG.sub("", body[seen["end"] : position]))
+        seen["end"] = position
+        return seen["text"]
+
+    return upto
+
+
 # An API entry's description (its <dd>) below the first view is laid out when near; until then it
 # keeps a height the build guesses from its text. The guess must not fall short: the lines of a
 # description taller than its guess would lie over the next entry's links (Lighthouse's
@@ -223,10 +236,10 @@ def _mark_later_entries(body: str) -> str:
         if depth == 0 and match.group(0).startswith('<dl class="py'):
             start = match.start()
         depth += 1
-    out, end = [], 0
+    out, end, text_before = [], 0, _text_before(body)
     for first, last in entries:
         description = body.find("<dd>", first, last)
-        if description < 0 or len(TAG.sub("", body[:description])) < FIRST_VIEW_CHARS:
+        if description < 0 or text_before(description) < FIRST_VIEW_CHARS:
             continue
         content = body[description:last]
         lines = len(TAG.sub("", content)) // ENTRY_CHARS_PER_LINE + 2 * len(BLOCK.findall(content))
@@ -256,12 +269,10 @@ def _mark_later(body: str) -> str:
     links of the next entry until the reader came near."""
     if '<dl class="py' in body:
         return _mark_later_entries(body)
-    seen = {"text": 0, "end": 0}
+    text_before = _text_before(body)
 
     def mark(match) -> str:
-        seen["text"] += len(TAG.sub("", body[seen["end"] : match.start()]))
-        seen["end"] = match.start()
-        if seen["text"] < FIRST_VIEW_CHARS:
+        if text_before(match.start()) < FIRST_VIEW_CHARS:
             return match.group(0)
         if match.group(2) is not None:  # an admonition
             return f'<div class="{match.group(2)} later"'
