@@ -274,17 +274,16 @@ def _complete_sitemap(app, exception):
     while not links.empty():
         found.append(links.get())
     listed = {link for link, _ in found}
+    # The English site's sitemap lists the Korean edition's pages too, when it holds them.
+    korean = app.config.language != "ko" and editions.together(app.config)
     for docname in sorted(app.env.found_docs):
         link = app.builder.get_target_uri(docname)
-        if link not in listed and not sphinx_sitemap.is_excluded(link, app.config.sitemap_excludes):
+        if sphinx_sitemap.is_excluded(link, app.config.sitemap_excludes):
+            continue
+        if link not in listed:
             found.append((link, None))
-    # The English site's sitemap lists the Korean edition's pages too, when it holds them.
-    if app.config.language != "ko" and editions.together(app.config):
-        for docname in sorted(app.env.found_docs):
-            link = app.builder.get_target_uri(docname)
-            excluded = sphinx_sitemap.is_excluded(link, app.config.sitemap_excludes)
-            if not docname.startswith(editions.UNTRANSLATED) and not excluded:
-                found.append((editions.EDITIONS["ko"][1] + link, None))
+        if korean and not docname.startswith(editions.UNTRANSLATED):
+            found.append((editions.EDITIONS["ko"][1] + link, None))
     for item in found:
         links.put(item)
 
