@@ -11,10 +11,8 @@
   // The interface's words in the page's language (the English and the Korean edition).
   const TEXT = {
     en: {
-      run: "Run",
       stop: "Stop",
       reset: "Reset",
-      runCell: (n) => `Run cell ${n}`,
       stopCell: (n) => `Stop cell ${n}`,
       output: (n) => `Output of cell ${n}, computed in your browser`,
       figure: "A figure drawn by this cell in your browser",
@@ -33,10 +31,8 @@
       noStart: (text) => `Python could not start: ${text}`,
     },
     ko: {
-      run: "실행",
       stop: "중지",
       reset: "초기화",
-      runCell: (n) => `셀 ${n} 실행`,
       stopCell: (n) => `셀 ${n} 중지`,
       output: (n) => `셀 ${n}의 출력 (브라우저에서 계산)`,
       figure: "이 셀이 브라우저에서 그린 그림",
@@ -245,6 +241,8 @@
       return;
     }
     clear(out);
+    // The button's own words (the build writes them, in the page's language) come back after.
+    const [label, name] = [button.textContent, button.getAttribute("aria-label")];
     button.textContent = TEXT.stop;
     button.setAttribute("aria-label", TEXT.stopCell(index + 1));
     try {
@@ -276,8 +274,8 @@
       out.dataset.done = "error";
       ready = null;
     } finally {
-      button.textContent = TEXT.run;
-      button.setAttribute("aria-label", TEXT.runCell(index + 1));
+      button.textContent = label;
+      button.setAttribute("aria-label", name);
     }
   }
 
