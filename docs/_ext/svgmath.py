@@ -22,6 +22,7 @@ import json
 import re
 import subprocess
 import sys
+import unicodedata
 import xml.etree.ElementTree as ET
 from html import escape
 from pathlib import Path
@@ -71,8 +72,12 @@ function styleSheet() {
 }"""
 DATA_ATTRIBUTE = re.compile(r' data-[a-z-]+="[^"]*"')
 SVG = re.compile(r"<svg .*</svg>", re.S)
-# How MathJax hides its assistive MathML: out of sight, still read aloud.
-ASSISTIVE_CSS = """mjx-container[jax="SVG"] { position: relative; }
+# What the formulas need beyond MathJax's own stylesheet: the colour of each formula's group
+# (``shorten`` takes it off every group), and how MathJax hides its assistive MathML: out of
+# sight, still read aloud.
+EXTRA_CSS = """mjx-container[jax="SVG"] > svg > g {
+  stroke: currentColor; fill: currentColor; stroke-width: 0; }
+mjx-container[jax="SVG"] { position: relative; }
 mjx-assistive-mml { position: absolute !important; top: 0; left: 0; clip: rect(1px, 1px, 1px, 1px);
   padding: 1px 0 0 0 !important; border: 0 !important; display: block !important;
   width: auto !important; overflow: hidden !important; user-select: none; }
@@ -97,11 +102,12 @@ def _typeset(pages: dict[str, list[list]]) -> dict:
         page = json.loads(context.call("typesetPage", formulas))
         # MathJax's data-* attributes serve its in-browser tools only; a static page drops them.
         page["html"] = [
-            SVG.sub(lambda m: flatten(m.group(0)), DATA_ATTRIBUTE.sub("", html))
+            shorten(SVG.sub(lambda m: flatten(m.group(0)), DATA_ATTRIBUTE.sub("", html)))
             for html in page["html"]
         ]
+        page["defs"] = shorten(page["defs"])
         out[name] = page
-    return {"pages": out, "css": context.call("styleSheet") + ASSISTIVE_CSS}
+    return {"pages": out, "css": context.call("styleSheet") + EXTRA_CSS}
 
 
 # -- fewer elements: MathJax's nested groups flattened -------------------------------------------
@@ -143,11 +149,23 @@ def _format(matrix) -> str:
     return " ".join(parts)
 
 
-def _attributes(element, transform: str = "") -> str:
+# What MathJax writes on the group that holds each formula; the stylesheet says it once instead.
+FORMULA_GROUP = {"stroke": "currentColor", "fill": "currentColor", "stroke-width": "0"}
+
+
+def _attributes(element, matrix=(1.0, 1.0, 0.0, 0.0)) -> str:
     attrs = {
         ("href" if k == XLINK else k): v for k, v in element.attrib.items() if k != "transform"
     }
-    if transform:
+    sx, sy, tx, ty = matrix
+    if (sx, sy) == (1, 1) and element.tag.rsplit("}", 1)[-1] in ("use", "rect"):
+        # A glyph or a rule that is only moved is drawn at x, y: shorter than a transform.
+        for name, shift in (("x", tx), ("y", ty)):
+            value = round(float(attrs.get(name, 0)) + shift, 3)
+            attrs.pop(name, None)
+            if value:
+                attrs[name] = f"{value:g}"
+    elif transform := _format(matrix):
         attrs["transform"] = transform
     return "".join(f' {k}="{escape(v, quote=True)}"' for k, v in attrs.items())
 
@@ -158,9 +176,14 @@ def _leaves(element, matrix) -> str:
     here = _compose(matrix, _matrix(element.get("transform")))
     if tag == "g" and set(element.attrib) <= {"transform"}:
         return "".join(_leaves(child, here) for child in element)
+    if tag == "g" and FORMULA_GROUP.items() <= element.attrib.items():
+        for name in FORMULA_GROUP:
+            del element.attrib[name]
     inner = "".join(_leaves(child, (1.0, 1.0, 0.0, 0.0)) for child in element)
     text = escape(element.text or "")
-    return f"<{tag}{_attributes(element, _format(here))}>{text}{inner}</{tag}>"
+    if not (text or inner):
+        return f"<{tag}{_attributes(element, here)}/>"
+    return f"<{tag}{_attributes(element, here)}>{text}{inner}</{tag}>"
 
 
 def flatten(svg: str) -> str:
@@ -168,6 +191,28 @@ def flatten(svg: str) -> str:
     root = ET.fromstring(svg)
     inner = "".join(_leaves(child, (1.0, 1.0, 0.0, 0.0)) for child in root)
     return f"<svg{_attributes(root)}>{inner}</svg>"
+
+
+# -- fewer bytes: the page's glyph names, and its MathML ------------------------------------------
+GLYPH_ID = re.compile(r'(id="|href="#)MJX-TEX-')
+CHARACTER = re.compile(r"&#x([0-9A-Fa-f]+);")
+
+
+def shorten(html: str) -> str:
+    """A formula's HTML (or a page's glyphs) in fewer bytes, for the same drawing and MathML:
+    glyph names without MathJax's prefix, MathML's characters written as themselves, and no
+    attribute a browser reading HTML does without (the MathML namespace, which the parser
+    supplies, and Internet Explorer's ``unselectable``)."""
+
+    def character(match) -> str:
+        char = chr(int(match.group(1), 16))
+        visible = unicodedata.category(char)[0] in "LNPS" and char not in "&<>\"'"
+        return char if visible else match.group(0)
+
+    html = GLYPH_ID.sub(r"\1M", html)
+    html = html.replace(' xmlns="http://www.w3.org/1998/Math/MathML"', "")
+    html = html.replace(' unselectable="on"', "")
+    return CHARACTER.sub(character, html)
 
 
 def _run_child(pages: dict) -> dict:
