@@ -191,6 +191,18 @@ def test_math_is_typeset_on_a_chapter(site, server, browser):
     assert box and box["width"] > 20 and box["height"] > 10
     assert page.locator("mjx-assistive-mml math").count() == math["count"]
     assert page.locator("#svgmath-glyphs path").count() > 20  # the glyphs the formulas use
+    # A screen reader is given the letters as written: "t", not the mathematical italic "𝑡" a
+    # browser draws for a one-letter <mi> (and that a reader would hear named in full).
+    cdp = page.context.new_cdp_session(page)
+    tree = cdp.send("Accessibility.getFullAXTree")["nodes"]
+    said = "".join(
+        node.get("name", {}).get("value", "")
+        for node in tree
+        if node.get("role", {}).get("value") == "StaticText"
+    )
+    assert "θ" in said and "∂" in said
+    swapped = sorted({c for c in said if 0x1D400 <= ord(c) <= 0x1D7FF or c == "ℎ"})
+    assert not swapped, swapped
     page.close()
 
 
