@@ -74,10 +74,10 @@ DATA_ATTRIBUTE = re.compile(r' data-[a-z-]+="[^"]*"')
 SVG = re.compile(r"<svg .*</svg>", re.S)
 # What the formulas need beyond MathJax's own stylesheet: the colour of each formula's group
 # (``shorten`` takes it off every group), and how MathJax hides its assistive MathML: out of
-# sight, still read aloud. The hidden MathML is there to be read, not seen, so it is set in the
-# page's font, its letters as written: a browser draws a one-letter <mi> in italic by swapping it
-# for a mathematical italic character ("𝑡" for "t"), which costs a search of the system's fonts
-# for each, and which a screen reader then names ("mathematical italic small t").
+# sight, still read aloud. The hidden MathML is there to be read, not seen, so its letters stay as
+# written: a browser draws a one-letter <mi> in italic by swapping it for a mathematical italic
+# character ("𝑡" for "t"), which costs a search of the system's fonts for each, and which a
+# screen reader then names ("mathematical italic small t").
 EXTRA_CSS = """mjx-container[jax="SVG"] > svg > g {
   stroke: currentColor; fill: currentColor; stroke-width: 0; }
 mjx-container[jax="SVG"] { position: relative; }
@@ -85,7 +85,6 @@ mjx-assistive-mml { position: absolute !important; top: 0; left: 0; clip: rect(1
   padding: 1px 0 0 0 !important; border: 0 !important; display: block !important;
   width: auto !important; overflow: hidden !important; user-select: none; }
 mjx-assistive-mml[display="block"] { width: 100% !important; }
-mjx-assistive-mml math { font-family: inherit; }
 mjx-assistive-mml mi { text-transform: none; }
 """
 
