@@ -44,3 +44,20 @@ def test_text_before_the_threshold_is_counted_without_markup(pagespeed):
 def test_api_pages_are_left_alone(pagespeed):
     body = "<p>" + "x" * 2 * pagespeed.FIRST_VIEW_CHARS + '</p><dl class="py function"><p>e</p>'
     assert pagespeed._mark_later(body) == body
+
+
+def test_terminal_colour_rules_are_dropped_while_no_page_uses_them(pagespeed, tmp_path):
+    css = (
+        "div.cell { margin: 0 }\n"
+        "/* Font colors for translated ANSI escape sequences */\n"
+        "div.highlight .-Color-Bold { font-weight: bold; }\n"
+        "div.highlight .-Color[class*=-C90] { color: #870087 }\n"
+        "@media print { div.cell { max-height: unset } }\n"
+    )
+    (tmp_path / "page.html").write_text('<pre class="output">plain</pre>', encoding="utf-8")
+    kept = pagespeed._without_unused_rules(css, tmp_path)
+    assert "-Color" not in kept and "ANSI" not in kept
+    assert "div.cell { margin: 0 }" in kept and "@media print { div.cell" in kept
+    (tmp_path / "ko").mkdir()
+    (tmp_path / "ko" / "page.html").write_text('<span class="-Color -C90">x</span>', "utf-8")
+    assert pagespeed._without_unused_rules(css, tmp_path) == css
