@@ -161,6 +161,8 @@ def _attributes(element, matrix=(1.0, 1.0, 0.0, 0.0)) -> str:
     attrs = {
         ("href" if k == XLINK else k): v for k, v in element.attrib.items() if k != "transform"
     }
+    if FORMULA_GROUP.items() <= attrs.items():
+        attrs = {k: v for k, v in attrs.items() if k not in FORMULA_GROUP}
     sx, sy, tx, ty = matrix
     if (sx, sy) == (1, 1) and element.tag.rsplit("}", 1)[-1] in ("use", "rect"):
         # A glyph or a rule that is only moved is drawn at x, y: shorter than a transform.
@@ -180,9 +182,6 @@ def _leaves(element, matrix) -> str:
     here = _compose(matrix, _matrix(element.get("transform")))
     if tag == "g" and set(element.attrib) <= {"transform"}:
         return "".join(_leaves(child, here) for child in element)
-    if tag == "g" and FORMULA_GROUP.items() <= element.attrib.items():
-        for name in FORMULA_GROUP:
-            del element.attrib[name]
     inner = "".join(_leaves(child, (1.0, 1.0, 0.0, 0.0)) for child in element)
     text = escape(element.text or "")
     if not (text or inner):
