@@ -3,6 +3,7 @@ the reader comes near."""
 
 from __future__ import annotations
 
+import zlib
 from pathlib import Path
 
 import pytest
@@ -61,3 +62,25 @@ def test_terminal_colour_rules_are_dropped_while_no_page_uses_them(pagespeed, tm
     (tmp_path / "ko").mkdir()
     (tmp_path / "ko" / "page.html").write_text('<span class="-Color -C90">x</span>', "utf-8")
     assert pagespeed._without_unused_rules(css, tmp_path) == css
+
+
+def test_links_to_the_stylesheet_carry_its_checksum(pagespeed, tmp_path):
+    """The bundle is written after the pages, so the pages' links get its checksum then."""
+    bundle = tmp_path / "_static" / "site.css"
+    bundle.parent.mkdir()
+    bundle.write_text("body { margin: 0 }", encoding="utf-8")
+    (tmp_path / "api").mkdir()
+    (tmp_path / "index.html").write_text('<link href="_static/site.css?v=0badc0de" />', "utf-8")
+    (tmp_path / "api" / "core.html").write_text('<link href="../_static/site.css" />', "utf-8")
+    (tmp_path / "404.html").write_text('<link href="/book/_static/site.css" />', "utf-8")
+    other = tmp_path / "ko" / "index.html"  # another edition, with its own bundle
+    (tmp_path / "ko" / "_static").mkdir(parents=True)
+    other.write_text('<link href="_static/site.css?v=0badc0de" />', "utf-8")
+    (tmp_path / "ko" / "404.html").write_text('<link href="/book/ko/_static/site.css" />', "utf-8")
+    pagespeed._version_links(tmp_path, bundle, "/book/")
+    version = f"{zlib.crc32(b'body { margin: 0 }'):08x}"
+    assert (tmp_path / "index.html").read_text() == f'<link href="_static/site.css?v={version}" />'
+    assert f'"../_static/site.css?v={version}"' in (tmp_path / "api" / "core.html").read_text()
+    assert f'"/book/_static/site.css?v={version}"' in (tmp_path / "404.html").read_text()
+    assert other.read_text() == '<link href="_static/site.css?v=0badc0de" />'
+    assert "?v=" not in (tmp_path / "ko" / "404.html").read_text()

@@ -36,6 +36,7 @@ from __future__ import annotations
 import hashlib
 import html
 import re
+import zlib
 from pathlib import Path
 
 from docutils import nodes
@@ -187,7 +188,40 @@ def _write_bundle(app, exception) -> None:
         path = outdir / name if name.startswith("_static/") else outdir / "_static" / name
         parts.append(f"/* {path.relative_to(outdir)} */\n" + SOURCE_MAP.sub("", path.read_text()))
     css = _without_unused_rules("\n".join(parts), outdir)
-    (outdir / "_static" / BUNDLE).write_text(css, encoding="utf-8")
+    bundle = outdir / "_static" / BUNDLE
+    bundle.write_text(css, encoding="utf-8")
+    # The page for a missing address (sphinx-notfound-page) links from the site's root URL.
+    _version_links(outdir, bundle, getattr(app.config, "notfound_urls_prefix", None) or "/")
+
+
+LINK = re.compile(r'href="([^"]*_static/site\.css)(?:\?v=[0-9a-f]+)?"')
+
+
+def _version_links(outdir: Path, bundle: Path, root_url: str = "/") -> None:
+    """Make every page's link to ``bundle`` carry its checksum (``site.css?v=...``).
+
+    Sphinx versions a stylesheet's link with the checksum of the file it finds as the page is
+    written, and the bundle is written after the pages: the links would name the previous build's
+    stylesheet (or none, in a fresh build), and a browser could keep an old copy of the new one.
+    A link from ``root_url`` is to ``outdir``; a page of another edition, with its own bundle, is
+    left alone."""
+    version = f"{zlib.crc32(bundle.read_bytes()):08x}"
+    for page in outdir.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+
+        def link(match, page=page) -> str:
+            href = match.group(1)
+            if href.startswith("/"):
+                target = outdir / href.removeprefix(root_url) if href.startswith(root_url) else None
+            else:
+                target = page.parent / href
+            if target is None or target.resolve() != bundle.resolve():
+                return match.group(0)
+            return f'href="{href}?v={version}"'
+
+        versioned = LINK.sub(link, text)
+        if versioned != text:
+            page.write_text(versioned, encoding="utf-8")
 
 
 # -- keyboard access to what scrolls --------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import zlib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,6 +42,24 @@ def test_every_page_has_a_meta_description(site):
         text = page.read_text(encoding="utf-8")
         found = re.findall(r'<meta name="description" content="([^"]+)"', text)
         assert len(found) == 1 and len(found[0]) > 20, page.name
+
+
+def test_every_link_to_a_stylesheet_names_its_version(site):
+    """A page names each stylesheet with its checksum (``?v=``), so that a browser holding an
+    older copy fetches the new one; in both editions, fresh or incremental builds alike."""
+    stale = []
+    for page in site.rglob("*.html"):
+        if any(part.startswith("_") for part in page.relative_to(site).parts):
+            continue
+        for href, version in re.findall(
+            r'<link[^>]*href="([^"?]+\.css)\?v=([0-9a-f]+)"', page.read_text("utf-8")
+        ):
+            # The page for a missing address links from the root: the site is served there.
+            served = (site / href[1:] if href.startswith("/") else page.parent / href).read_bytes()
+            if f"{zlib.crc32(served):08x}" != version:
+                stale.append(f"{page.relative_to(site)}: {href}")
+        assert re.search(r'href="[^"]*site\.css\?v=', page.read_text("utf-8")), page
+    assert len(stale) == 0, stale[:5]
 
 
 def test_figures_are_svg(site):
