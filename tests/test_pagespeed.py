@@ -55,13 +55,12 @@ def test_terminal_colour_rules_are_dropped_while_no_page_uses_them(pagespeed, tm
         "div.highlight .-Color[class*=-C90] { color: #870087 }\n"
         "@media print { div.cell { max-height: unset } }\n"
     )
-    (tmp_path / "page.html").write_text('<pre class="output">plain</pre>', encoding="utf-8")
-    kept = pagespeed._without_unused_rules(css, tmp_path)
+    pages = ['<pre class="output">plain</pre>']
+    kept = pagespeed._without_unused_rules(css, pages)
     assert "-Color" not in kept and "ANSI" not in kept
     assert "div.cell { margin: 0 }" in kept and "@media print { div.cell" in kept
-    (tmp_path / "ko").mkdir()
-    (tmp_path / "ko" / "page.html").write_text('<span class="-Color -C90">x</span>', "utf-8")
-    assert pagespeed._without_unused_rules(css, tmp_path) == css
+    pages.append('<span class="-Color -C90">x</span>')
+    assert pagespeed._without_unused_rules(css, pages) == css
 
 
 def test_links_to_the_stylesheet_carry_its_checksum(pagespeed, tmp_path):
@@ -77,7 +76,8 @@ def test_links_to_the_stylesheet_carry_its_checksum(pagespeed, tmp_path):
     (tmp_path / "ko" / "_static").mkdir(parents=True)
     other.write_text('<link href="_static/site.css?v=0badc0de" />', "utf-8")
     (tmp_path / "ko" / "404.html").write_text('<link href="/book/ko/_static/site.css" />', "utf-8")
-    pagespeed._version_links(tmp_path, bundle, "/book/")
+    pages = {page: page.read_text(encoding="utf-8") for page in tmp_path.rglob("*.html")}
+    pagespeed._version_links(pages, tmp_path, bundle, "/book/")
     version = f"{zlib.crc32(b'body { margin: 0 }'):08x}"
     assert (tmp_path / "index.html").read_text() == f'<link href="_static/site.css?v={version}" />'
     assert f'"../_static/site.css?v={version}"' in (tmp_path / "api" / "core.html").read_text()

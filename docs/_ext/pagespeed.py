@@ -170,15 +170,17 @@ def _bundle_stylesheets(app, pagename, templatename, context, doctree) -> None:
 TERMINAL_COLOURS = re.compile(r"[^{}]*\.-Color[^{}]*\{[^{}]*\}")
 
 
-def _without_unused_rules(css: str, outdir: Path) -> str:
-    """``css`` without the terminal-colour rules, unless a page of ``outdir`` uses them."""
-    if any("-Color" in page.read_text(encoding="utf-8") for page in outdir.rglob("*.html")):
+def _without_unused_rules(css: str, pages) -> str:
+    """``css`` without the terminal-colour rules, unless one of ``pages`` (their HTML) uses
+    them."""
+    if any("-Color" in text for text in pages):
         return css
     return TERMINAL_COLOURS.sub("", css)
 
 
 def _write_bundle(app, exception) -> None:
-    """Concatenate the stylesheets, in their order, once every static file is in place."""
+    """Concatenate the stylesheets, in their order, once every static file is in place, and
+    version the pages' links to it."""
     names = getattr(app.builder, "pagespeed_css", None)
     if exception is not None or not names:
         return
@@ -187,18 +189,22 @@ def _write_bundle(app, exception) -> None:
     for name in names:
         path = outdir / name if name.startswith("_static/") else outdir / "_static" / name
         parts.append(f"/* {path.relative_to(outdir)} */\n" + SOURCE_MAP.sub("", path.read_text()))
-    css = _without_unused_rules("\n".join(parts), outdir)
+    # Each page is read once: to see which rules it needs, then to version its links.
+    pages = {page: page.read_text(encoding="utf-8") for page in outdir.rglob("*.html")}
+    css = _without_unused_rules("\n".join(parts), pages.values())
     bundle = outdir / "_static" / BUNDLE
     bundle.write_text(css, encoding="utf-8")
     # The page for a missing address (sphinx-notfound-page) links from the site's root URL.
-    _version_links(outdir, bundle, getattr(app.config, "notfound_urls_prefix", None) or "/")
+    root_url = getattr(app.config, "notfound_urls_prefix", None) or "/"
+    _version_links(pages, outdir, bundle, root_url)
 
 
 LINK = re.compile(r'href="([^"]*_static/site\.css)(?:\?v=[0-9a-f]+)?"')
 
 
-def _version_links(outdir: Path, bundle: Path, root_url: str = "/") -> None:
-    """Make every page's link to ``bundle`` carry its checksum (``site.css?v=...``).
+def _version_links(pages: dict[Path, str], outdir: Path, bundle: Path, root_url: str = "/") -> None:
+    """Make the links of ``pages`` (path -> HTML) to ``bundle`` carry its checksum
+    (``site.css?v=...``), and write the pages that change.
 
     Sphinx versions a stylesheet's link with the checksum of the file it finds as the page is
     written, and the bundle is written after the pages: the links would name the previous build's
@@ -206,8 +212,7 @@ def _version_links(outdir: Path, bundle: Path, root_url: str = "/") -> None:
     A link from ``root_url`` is to ``outdir``; a page of another edition, with its own bundle, is
     left alone."""
     version = f"{zlib.crc32(bundle.read_bytes()):08x}"
-    for page in outdir.rglob("*.html"):
-        text = page.read_text(encoding="utf-8")
+    for page, text in pages.items():
 
         def link(match, page=page) -> str:
             href = match.group(1)

@@ -51,14 +51,13 @@ def test_every_link_to_a_stylesheet_names_its_version(site):
     for page in site.rglob("*.html"):
         if any(part.startswith("_") for part in page.relative_to(site).parts):
             continue
-        for href, version in re.findall(
-            r'<link[^>]*href="([^"?]+\.css)\?v=([0-9a-f]+)"', page.read_text("utf-8")
-        ):
+        text = page.read_text("utf-8")
+        for href, version in re.findall(r'<link[^>]*href="([^"?]+\.css)\?v=([0-9a-f]+)"', text):
             # The page for a missing address links from the root: the site is served there.
             served = (site / href[1:] if href.startswith("/") else page.parent / href).read_bytes()
             if f"{zlib.crc32(served):08x}" != version:
                 stale.append(f"{page.relative_to(site)}: {href}")
-        assert re.search(r'href="[^"]*site\.css\?v=', page.read_text("utf-8")), page
+        assert re.search(r'href="[^"]*site\.css\?v=', text), page
     assert len(stale) == 0, stale[:5]
 
 
