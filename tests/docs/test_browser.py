@@ -265,3 +265,27 @@ def test_a_link_deep_into_a_page_lands_on_its_target(site, server, browser, size
         if not (0 <= opened < 120 and 0 <= followed < 120):
             missed.append(f"{target}: opened at {opened:.0f} px, followed to {followed:.0f} px")
     assert len(missed) == 0, missed
+
+
+# The words of a page's title wider than its column: the browser would break them anywhere.
+TOO_WIDE = """() => {
+  const h1 = document.querySelector('article h1');
+  const style = getComputedStyle(h1);
+  const measure = document.createElement('canvas').getContext('2d');
+  measure.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+  return h1.firstChild.textContent.trim().split(/\\s+/)
+    .filter(word => measure.measureText(word).width > h1.clientWidth);
+}"""
+
+
+def test_every_title_fits_a_phone_word_by_word(site, server, browser):
+    """At 390 px, no word of a page's title is wider than the column (it was, for
+    "Backpropagation", broken as "Backpropagatio / n")."""
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    too_wide = {}
+    for name in _pages(site):
+        page.goto(f"{server}/{name}", wait_until="load")
+        if page.locator("article h1").count() and (words := page.evaluate(TOO_WIDE)):
+            too_wide[name] = words
+    page.close()
+    assert not too_wide, too_wide
